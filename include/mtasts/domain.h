@@ -11,8 +11,10 @@
  *	next-hop forms "[host]", "[host]:port" and "host:port" unwrapped.
  *	out must hold MTASTS_DOMAIN_MAX + 1 bytes.
  *	MTASTS_OK	out holds the domain
- *	MTASTS_NONE	an IP literal or a ".parent" form: no MTA-STS policy
- *			can apply (RFC 8461 applies to domain names only)
+ *	MTASTS_NONE	an IP literal (also inet_aton() forms such as
+ *			"127.1", whose labels are all digits) or a ".parent"
+ *			form: no MTA-STS policy can apply (RFC 8461 applies
+ *			to domain names only)
  *	MTASTS_PERM	malformed, an over-long name or label
  *
  *	mtasts_domain_valid() returns 1 when name (an optional single

@@ -35,6 +35,10 @@
 /* mx patterns kept from one policy; a longer list is hostile. */
 #define MTASTS_POLICY_MX_MAX	256
 
+/* [parsers] RFC 8461 3.1 sts-ext-name and 3.2 sts-policy-ext-name are
+ * (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."): 32 at most. */
+#define MTASTS_EXT_NAME_MAX	32
+
 /* Reasons and peer text in logs. */
 #define MTASTS_REASON_MAX	256
 #define MTASTS_PEER_TEXT_MAX	128
@@ -44,6 +48,14 @@
 #define MTASTS_CONFIG_DEPTH_MAX	8
 #define MTASTS_CONFIG_SERVERS_MAX 16
 #define MTASTS_CONFIG_DOMAINS_MAX 100000
+
+/* Config file values (src/config.c, src/config_schema.c). */
+/* A path or other string value; PATH_MAX on Linux. */
+#define MTASTS_CONFIG_STRING_MAX 4096
+/* Digits in an integer or duration; more is out of any range we accept. */
+#define MTASTS_CONFIG_DIGITS_MAX 12
+/* "domains.<name>.mx" extra patterns per domain: as many as a policy. */
+#define MTASTS_CONFIG_MX_MAX	MTASTS_POLICY_MX_MAX
 
 /* Defaults where the config is silent. */
 #define MTASTS_DEFAULT_CONFIG	"/etc/mtasts/mtasts.yaml"
@@ -55,5 +67,66 @@
 #define MTASTS_REFRESH_INTERVAL_DEFAULT	3600	/* seconds */
 #define MTASTS_REFRESH_INTERVAL_MIN	60
 #define MTASTS_REFRESH_INTERVAL_MAX	86400
+
+/* ---- [fetch] HTTPS policy fetch and SMTP STARTTLS check
+ * (src/http.c, src/fetch.c, src/tlsconn.c, src/smtptls.c). */
+/* One status, header, trailer or chunk-size line; curl and nginx use 8 KiB. */
+#define MTASTS_HTTP_LINE_MAX	8192
+/* Header plus trailer lines of one response; a policy host needs a dozen. */
+#define MTASTS_HTTP_HEADERS_MAX	100
+/* All head bytes, interim 1xx responses included: bounds memory and work. */
+#define MTASTS_HTTP_HEAD_MAX	(64 * 1024)
+/* 1xx interim responses tolerated before the final one. */
+#define MTASTS_HTTP_INTERIM_MAX	8
+/* RFC 8461 3.3: the policy host listens on 443; tests pass another. */
+#define MTASTS_FETCH_PORT_DEFAULT	443
+/* Per-address connect limit (seconds), inside the total fetch.timeout. */
+#define MTASTS_FETCH_CONNECT_TIMEOUT_DEFAULT	5
+/* SMTP server check (mtasts check): port, reply line and line count. */
+#define MTASTS_SMTP_PORT_DEFAULT	25
+#define MTASTS_SMTP_LINE_MAX	1024	/* RFC 5321 4.5.3.1.5 says 512 */
+#define MTASTS_SMTP_REPLY_LINES_MAX	100
+/* ---- [fetch] end */
+
+/* ---- [cache] begin: the LMDB policy cache (src/cache.c) */
+/*
+ * Address space reserved for the cache file. LMDB maps this much but the
+ * file only grows as entries are written (sparse), so it costs no disk
+ * or memory up front; a write past it fails with "cache full". 256 MiB
+ * is about 4000 maximal (64 KiB) policies, or 500000 typical ones.
+ * Overridable at build time so tests can fill a small map quickly.
+ */
+#ifndef MTASTS_CACHE_MAP_SIZE
+#define MTASTS_CACHE_MAP_SIZE	((size_t) 256 * 1024 * 1024)
+#endif
+/*
+ * Reader slots in the "-lock" file: one per open read transaction. The
+ * cache holds a read transaction only for the length of one call, but an
+ * Exim host may run hundreds of delivery processes at once. The first
+ * process to open the file after all others closed it sizes the table.
+ */
+#define MTASTS_CACHE_READERS_MAX	1024
+/* Attempts when LMDB reports a transient open race or a full table. */
+#define MTASTS_CACHE_RETRIES	3
+/* ---- [cache] end */
+
+/* ---- [dns] begin: the DNS layer (src/dns*.c) */
+/*
+ * Per-lookup timeouts in milliseconds. The default is what a stub
+ * resolver (resolv.conf "timeout:5") waits; more than a minute only ties
+ * up a delivery attempt that will be deferred anyway.
+ */
+#define MTASTS_DNS_TIMEOUT_DEFAULT	5000
+#define MTASTS_DNS_TIMEOUT_MAX		60000
+/*
+ * CNAME links followed for one lookup, whether listed in one answer or
+ * asked for again because the server did not follow them (RFC 1034
+ * 3.6.2 allows both). Real chains have one or two links; more is a loop.
+ */
+#define MTASTS_DNS_CNAME_MAX		8
+/* MX hosts kept (after sorting by preference) and addresses per family. */
+#define MTASTS_DNS_MX_MAX		64
+#define MTASTS_DNS_ADDRS_MAX		32
+/* ---- [dns] end */
 
 #endif

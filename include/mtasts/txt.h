@@ -15,7 +15,8 @@
  *
  *	mtasts_txt_select() applies the record-selection rule to all TXT RRs
  *	found at _mta-sts.<domain>: RRs that do not begin with "v=STSv1" are
- *	dropped; if exactly one remains and it parses, MTASTS_OK; otherwise
+ *	dropped (read as the version token: "v=STSv1" followed by the end,
+ *	a blank or ";", so a "v=STSv10" record is dropped too); if exactly one remains and it parses, MTASTS_OK; otherwise
  *	MTASTS_NONE (RFC 8461 3.1: the domain has no available policy) with
  *	the reason (none found, several found, or why the one is invalid).
  *--*/

@@ -31,5 +31,7 @@ int	cmd_parse_policy(struct cmd_ctx *, int argc, char **argv);
 int	cmd_match_mx(struct cmd_ctx *, int argc, char **argv);
 int	cmd_config_check(struct cmd_ctx *, int argc, char **argv);
 int	cmd_cache(struct cmd_ctx *, int argc, char **argv);
+int	cmd_lookup(struct cmd_ctx *, int argc, char **argv);
+int	cmd_check(struct cmd_ctx *, int argc, char **argv);
 
 #endif

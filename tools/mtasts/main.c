@@ -36,6 +36,8 @@ static const struct {
 	{"parse-policy", cmd_parse_policy, "parse-policy FILE|-"},
 	{"match-mx", cmd_match_mx, "match-mx --policy FILE HOST"},
 	{"config-check", cmd_config_check, "config-check [FILE]"},
+	{"lookup", cmd_lookup, "lookup [--cache-only] DOMAIN"},
+	{"check", cmd_check, "check [--json] DOMAIN"},
 	{"cache", cmd_cache, "cache list [--json] | show DOMAIN | purge [DOMAIN]"},
 };
 

@@ -5,7 +5,10 @@
  *	libFuzzer target: mtasts_config_parse() on arbitrary bytes
  * SYNOPSIS
  *	clang -fsanitize=fuzzer,address,undefined -Iinclude -I. \
- *		fuzz/fuzz_config.c tests/mutate_config.c src/... -lyaml
+ *		fuzz/fuzz_config.c tests/mutate_config.c src/config.c \
+ *		src/config_schema.c src/domain.c src/status.c src/buf.c \
+ *		-lyaml -o fuzz_config
+ *	./fuzz_config [-max_total_time=60] [corpus/]
  * DESCRIPTION
  *	Each input is parsed as a config file and freed; the checks of
  *	mut_config() (tests/mutate_config.c) abort on a broken contract, so

@@ -92,7 +92,7 @@ mtasts_cache_get(struct mtasts_cache *c, const char *domain,
 	return (s);
 }
 
-/* cache_write - run op in a write transaction, retrying a full map once */
+/* cache_write - run op in a write txn, retrying after a reader check */
 
 static enum mtasts_status
 cache_write(struct mtasts_cache *c, const char *what,

@@ -47,7 +47,34 @@
 #define CACHE_FILE_MODE	0660
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
 static struct cache_env *registry;
+
+/* registry_lock_fork, registry_unlock_fork - fork() handlers */
+
+static void
+registry_lock_fork(void)
+{
+	(void) pthread_mutex_lock(&registry_lock);
+}
+
+static void
+registry_unlock_fork(void)
+{
+	(void) pthread_mutex_unlock(&registry_lock);
+}
+
+/*
+ * registry_init - hold the registry across fork(), so that a child forked
+ * while another thread was opening or closing a cache does not inherit
+ * the lock taken and wait for it forever.
+ */
+static void
+registry_init(void)
+{
+	(void) pthread_atfork(registry_lock_fork, registry_unlock_fork,
+			      registry_unlock_fork);
+}
 
 /* mtasts_cache_err - describe an LMDB or errno code */
 
@@ -165,17 +192,57 @@ dir_check(const char *path, char *why, size_t whylen)
 	return (0);
 }
 
+/*
+ * create_file - create the file when missing, with the documented mode
+ * whatever the umask is. LMDB itself makes simultaneous creators take
+ * turns (the first holds the "-lock" file exclusively until the header
+ * is written), so this only decides the mode. The descriptor is closed
+ * at once; LMDB's fcntl locks sit on the "-lock" file, not this one.
+ */
+static int
+create_file(const char *path, int *created, char *why, size_t whylen)
+{
+	int	fd;
+
+	*created = 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, CACHE_FILE_MODE);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return (0);
+		mtasts_why(why, whylen, "create: %s", strerror(errno));
+		return (-1);
+	}
+	*created = 1;
+	(void) fchmod(fd, CACHE_FILE_MODE);
+	(void) close(fd);
+	return (0);
+}
+
+/* open_err - describe an mdb_env_open failure */
+
+static void
+open_err(int rc, const char *path, char *why, size_t whylen)
+{
+	/* LMDB does not say which file; readers need both writable. */
+	if (rc == EACCES)
+		mtasts_why(why, whylen, "open: %s (readers and writers need "
+			   "write access to %s and %s-lock)", strerror(rc),
+			   path, path);
+	else
+		mtasts_cache_err(rc, "open", why, whylen);
+}
+
 /* env_open - open a new environment; MTASTS_NONE when the file is empty */
 
 static enum mtasts_status
-env_open(const char *path, int rdwr, int created, struct cache_env **out,
+env_open(const char *path, int rdwr, int missing, struct cache_env **out,
 	 char *why, size_t whylen)
 {
 	struct cache_env *ce;
 	char	lock[4096];
 	MDB_txn *txn;
 	struct stat st;
-	int	rc, fd, dead, n;
+	int	rc, fd, dead, n, created = 0;
 	unsigned flags = MDB_NOSUBDIR | MDB_NOTLS | (rdwr ? 0 : MDB_RDONLY);
 
 	if ((ce = calloc(1, sizeof(*ce))) == NULL) {
@@ -189,6 +256,8 @@ env_open(const char *path, int rdwr, int created, struct cache_env **out,
 	}
 	(void) mdb_env_set_mapsize(ce->env, MTASTS_CACHE_MAP_SIZE);
 	(void) mdb_env_set_maxreaders(ce->env, MTASTS_CACHE_READERS_MAX);
+	if (missing && create_file(path, &created, why, whylen) != 0)
+		goto fail;
 	rc = mdb_env_open(ce->env, path, flags, CACHE_FILE_MODE);
 	if (rc == ENOENT && !rdwr) {
 		/* Read-only on a file no writer has initialised yet. */
@@ -198,13 +267,10 @@ env_open(const char *path, int rdwr, int created, struct cache_env **out,
 		return (MTASTS_NONE);
 	}
 	if (rc != 0) {
-		mtasts_cache_err(rc, "open", why, whylen);
+		open_err(rc, path, why, whylen);
 		goto fail;
 	}
 	if (created) {
-		/* Honour the documented mode whatever the umask was. */
-		if (mdb_env_get_fd(ce->env, &fd) == 0)
-			(void) fchmod(fd, CACHE_FILE_MODE);
 		n = snprintf(lock, sizeof(lock), "%s-lock", path);
 		if (n > 0 && (size_t) n < sizeof(lock))
 			(void) chmod(lock, CACHE_FILE_MODE);
@@ -268,7 +334,7 @@ mtasts_cache_open(const char *path, int flags, struct mtasts_cache **out,
 	struct stat st;
 	enum mtasts_status s;
 	int	rdwr = (flags & MTASTS_CACHE_RDWR) != 0;
-	int	created = 0;
+	int	missing = 0;
 
 	*out = NULL;
 	if (flags & ~(MTASTS_CACHE_RDWR | MTASTS_CACHE_NOCREATE)) {
@@ -278,7 +344,8 @@ mtasts_cache_open(const char *path, int flags, struct mtasts_cache **out,
 	}
 	if (path == NULL)
 		path = MTASTS_DEFAULT_CACHE;
-	if (pthread_mutex_lock(&registry_lock) != 0) {
+	if (pthread_once(&registry_once, registry_init) != 0
+	    || pthread_mutex_lock(&registry_lock) != 0) {
 		mtasts_why(why, whylen, "registry lock failed");
 		return (MTASTS_TEMP);
 	}
@@ -295,10 +362,10 @@ mtasts_cache_open(const char *path, int flags, struct mtasts_cache **out,
 		} else if (dir_check(path, why, whylen) != 0) {
 			s = MTASTS_TEMP;
 		} else {
-			created = 1;
+			missing = 1;
 			s = MTASTS_OK;
 		}
-		if (!created)
+		if (!missing)
 			goto done;
 	} else if (!S_ISREG(st.st_mode)) {
 		mtasts_why(why, whylen, "not a regular file");
@@ -326,7 +393,7 @@ mtasts_cache_open(const char *path, int flags, struct mtasts_cache **out,
 			goto done;
 		}
 	}
-	s = env_open(path, rdwr, created, &ce, why, whylen);
+	s = env_open(path, rdwr, missing, &ce, why, whylen);
 	if (s == MTASTS_OK) {
 		if ((s = cache_handle(ce, rdwr, MTASTS_OK, out, why, whylen))
 		    == MTASTS_OK) {

@@ -12,9 +12,8 @@
  *	table gives the defaults and tells mtasts_config_free() what to free,
  *	so a new key needs no code here.
  *
- *	A null value (empty, "~" or "null") leaves the default in place, so
- *	a section whose keys are all commented out is fine. An empty file is
- *	all defaults.
+ *	A null value (empty, "~" or "null") keeps the default, so a section
+ *	with all keys commented out is fine; an empty file is all defaults.
  *
  *	Entries of a CFG_NAMED mapping ("domains") are collected, then sorted
  *	by their normalised name; two keys that normalise to the same name
@@ -210,7 +209,7 @@ path_add(char *buf, size_t size, const char *seg)
 	int	n;
 
 	n = snprintf(buf + len, size - len, "%s%s", len ? "." : "", seg);
-	/* Only display paths can be this long; keep what fits. */
+	/* Only a display path can be this long: it then lacks the segment. */
 	if (n < 0 || (size_t) n >= size - len)
 		buf[len] = 0;
 }
@@ -298,9 +297,9 @@ call_item(struct cfg_ctx *ctx, const struct cfg_key *k, const yaml_event_t *ev,
 /* grow - make room for one more of size bytes in *arr */
 
 static int
-grow(void *arrp, size_t *cap, size_t n, size_t size)
+grow(char **arr, size_t *cap, size_t n, size_t size)
 {
-	void  **arr = arrp, *na;
+	char   *na;
 	size_t	ncap;
 
 	if (n < *cap)
@@ -394,8 +393,8 @@ static int
 parse_named(struct cfg_ctx *ctx, const struct cfg_key *k, void *base,
 	    const yaml_event_t *ev)
 {
-	char   *arr = NULL, *sorted = NULL;
-	struct cfg_entry_mark *marks = NULL;
+	char   *arr = NULL, *sorted = NULL, *mbuf = NULL;
+	struct cfg_entry_mark *marks;
 	size_t	n = 0, cap = 0, mcap = 0, i;
 	yaml_event_t key;
 	int	ret = -1;
@@ -414,9 +413,10 @@ parse_named(struct cfg_ctx *ctx, const struct cfg_key *k, void *base,
 		else if (n >= k->max)
 			(void) fail(ctx, &key.start_mark, "more than %lu entries", k->max);
 		else if (grow(&arr, &cap, n, k->elem_size) < 0
-			 || grow(&marks, &mcap, n, sizeof(*marks)) < 0)
+			 || grow(&mbuf, &mcap, n, sizeof(*marks)) < 0)
 			(void) oom(ctx);
 		else if (call_item(ctx, k, &key, arr + n * k->elem_size) == 0) {
+			marks = (struct cfg_entry_mark *) mbuf;
 			marks[n].name = *(char **) (arr + n * k->elem_size);
 			marks[n].idx = n;
 			marks[n].mark = key.start_mark;
@@ -429,6 +429,7 @@ parse_named(struct cfg_ctx *ctx, const struct cfg_key *k, void *base,
 	}
 	yaml_event_delete(&key);
 
+	marks = (struct cfg_entry_mark *) mbuf;
 	if (n > 0) {
 		qsort(marks, n, sizeof(*marks), cmp_entry);
 		for (i = 1; i < n; i++) {
@@ -458,7 +459,7 @@ out:
 	for (i = 0; arr != NULL && i < n; i++)
 		mtasts_cfg_free_entry(k, arr + i * k->elem_size);
 	free(arr);
-	free(marks);
+	free(mbuf);
 	return (ret);
 }
 

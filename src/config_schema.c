@@ -22,9 +22,10 @@
  *	is one CFG_NAMED row, an entry struct that starts with char *name,
  *	and rows "maps.*.KEY" for the keys inside an entry.
  * SECURITY
- *	Names and patterns from the file are checked here with the same
- *	strictness as those from a published policy: a malformed override
- *	is an error, not something that silently never matches.
+ *	A malformed override is an error, not something that silently never
+ *	matches: extra mx patterns get the RFC 5321 syntax policy.c holds a
+ *	published pattern to, domain keys the host name check lookups use
+ *	(mtasts_domain_valid()) and a non-numeric last label.
  *--*/
 #include "config.h"
 

@@ -206,8 +206,9 @@ mtasts_fetch_policy(const struct mtasts_fetch_ctx *fc, const char *domain,
 		return (MTASTS_PERM);
 	}
 	if (naddrs == 0) {
+		/* Most likely mta-sts.DOMAIN did not resolve: a fetch error. */
 		mtasts_why(why, whylen, "%s: no address to connect to", host);
-		return (MTASTS_PERM);
+		return (MTASTS_TEMP);
 	}
 	n = snprintf(req, sizeof(req), "GET " POLICY_PATH " HTTP/1.1\r\n"
 		     "Host: %s\r\nUser-Agent: mtasts/" PACKAGE_VERSION "\r\n"

@@ -226,7 +226,7 @@ exec)	[ -d "${1:-}" ] || die "no such DIR"; d=$(cd "$1" && pwd); shift
 	in_ns "$d" "$@" ;;
 set|reset)
 	[ -d "${1:-}" ] || die "no such DIR"; d=$(cd "$1" && pwd); shift
-	in_ns "$d" $PY "$LIB/worldctl.py" $cmd "$d" "$@" ;;
+	in_ns "$d" $PY "$LIB/worldctl.py" "$cmd" "$d" "$@" ;;
 *)	echo "usage: world.sh start|exec|set|reset|status|stop DIR ...;" \
 		"world.sh check" >&2
 	exit 2 ;;

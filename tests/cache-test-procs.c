@@ -13,6 +13,7 @@
 
 #include <sys/wait.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@
 #define NCHILD		8	/* concurrent writer processes */
 #define NOPS		2000	/* operations per child */
 #define NSHARED		50	/* domains all children write */
+#define NROUNDS		10	/* rounds of simultaneous creation */
+#define NTHREADS	6	/* threads in one process */
 
 static char why[MTASTS_REASON_MAX];
 
@@ -161,6 +164,136 @@ t_procs(char *msg, size_t msglen)
 	mtasts_cache_close(c);
 	CHECK(k.n == NSHARED && k.bad == 0, "%d entries, %d inconsistent", k.n,
 	      k.bad);
+	return (0);
+}
+
+struct worker {
+	struct mtasts_cache *c;		/* shared handle, or NULL: own */
+	const char *path;
+	int	id, bad;
+};
+
+/* worker - one thread of t_threads: gets, puts, touches, walks */
+
+static void *
+worker(void *arg)
+{
+	struct worker *wk = arg;
+	struct mtasts_cache *c = wk->c;
+	struct mtasts_cache_entry w, r;
+	struct count k = {0, 0};
+	char	text[256], d[64], err[MTASTS_REASON_MAX];
+	enum mtasts_status s;
+	int	i;
+
+	/* Threads without a handle open their own: one shared env. */
+	if (c == NULL && mtasts_cache_open(wk->path, MTASTS_CACHE_RDWR, &c,
+					   err, sizeof(err)) != MTASTS_OK) {
+		wk->bad++;
+		return (NULL);
+	}
+	for (i = 0; i < NOPS / 2; i++) {
+		(void) snprintf(d, sizeof(d), "s%d.example", (i * 7 + wk->id)
+				% NSHARED);
+		ct_fill(&w, text, sizeof(text), d, (long) wk->id * 100000 + i);
+		if (i % 10 == 0)
+			s = mtasts_cache_put(c, &w, err, sizeof(err));
+		else if (i % 10 == 1)
+			s = mtasts_cache_touch(c, d, 1800000000, err,
+					       sizeof(err));
+		else if (i % 100 == 2)
+			s = mtasts_cache_foreach(c, count_cb, &k, err,
+						 sizeof(err));
+		else if ((s = mtasts_cache_get(c, d, &r, err, sizeof(err)))
+			 == MTASTS_OK) {
+			wk->bad += !ct_consistent(&r);
+			mtasts_cache_entry_free(&r);
+		}
+		wk->bad += (s != MTASTS_OK && s != MTASTS_NONE) + k.bad;
+		k.bad = 0;
+	}
+	if (wk->c == NULL)
+		mtasts_cache_close(c);
+	return (NULL);
+}
+
+/* t_threads - one process, threads sharing a handle or the registry */
+
+int
+t_threads(char *msg, size_t msglen)
+{
+	struct mtasts_cache *c;
+	struct worker wk[NTHREADS];
+	pthread_t tid[NTHREADS];
+	char	path[512];
+	int	i, bad = 0;
+
+	(void) snprintf(path, sizeof(path), "%s", ct_path("threads.lmdb"));
+	CHECK(mtasts_cache_open(path, MTASTS_CACHE_RDWR, &c, why, sizeof(why))
+	      == MTASTS_OK, "open: %s", why);
+	for (i = 0; i < NTHREADS; i++) {
+		wk[i].c = i % 2 ? c : NULL;
+		wk[i].id = i;
+		wk[i].path = path;
+		wk[i].bad = 0;
+		CHECK(pthread_create(&tid[i], NULL, worker, &wk[i]) == 0,
+		      "pthread_create");
+	}
+	for (i = 0; i < NTHREADS; i++) {
+		(void) pthread_join(tid[i], NULL);
+		bad += wk[i].bad;
+	}
+	mtasts_cache_close(c);
+	CHECK(bad == 0, "%d bad results", bad);
+	return (0);
+}
+
+/* t_create - processes that create the file at once lose no entry */
+
+int
+t_create(char *msg, size_t msglen)
+{
+	struct mtasts_cache *c;
+	struct mtasts_cache_entry w, r;
+	char	text[256], d[64], name[64];
+	int	round, i, go[2], status, lost = 0, failed = 0;
+	pid_t	pid;
+
+	for (round = 0; round < NROUNDS; round++) {
+		(void) snprintf(name, sizeof(name), "create%d.lmdb", round);
+		CHECK(pipe(go) == 0, "pipe");
+		for (i = 0; i < NCHILD; i++) {
+			if ((pid = fork()) == 0) {
+				close(go[1]);
+				/* Start together: the pipe closes for all. */
+				if (read(go[0], d, 1) != 0)
+					_exit(2);
+				(void) snprintf(d, sizeof(d), "c%d.example", i);
+				ct_fill(&w, text, sizeof(text), d, i);
+				_exit(mtasts_cache_open(ct_path(name),
+					MTASTS_CACHE_RDWR, &c, why, sizeof(why))
+				      != MTASTS_OK || mtasts_cache_put(c, &w,
+					why, sizeof(why)) != MTASTS_OK);
+			}
+			CHECK(pid > 0, "fork: %s", strerror(errno));
+		}
+		close(go[0]);
+		close(go[1]);
+		while (wait(&status) > 0)
+			failed += !WIFEXITED(status) || WEXITSTATUS(status);
+		CHECK(mtasts_cache_open(ct_path(name), MTASTS_CACHE_RDONLY, &c,
+				why, sizeof(why)) == MTASTS_OK, "open: %s", why);
+		for (i = 0; i < NCHILD; i++) {
+			(void) snprintf(d, sizeof(d), "c%d.example", i);
+			if (mtasts_cache_get(c, d, &r, why, sizeof(why))
+			    != MTASTS_OK)
+				lost++;
+			mtasts_cache_entry_free(&r);
+		}
+		mtasts_cache_close(c);
+	}
+	CHECK(failed == 0 && lost == 0, "%d creators failed, %d entries lost "
+	      "in %d rounds", failed, lost, NROUNDS);
 	return (0);
 }
 

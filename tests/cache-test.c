@@ -622,6 +622,8 @@ static const struct {
 	{"badfile", t_badfile},
 	{"full", t_full},
 	{"procs", t_procs},
+	{"create", t_create},
+	{"threads", t_threads},
 	{"killed", t_killed},
 	{"fork", t_fork},
 	{"speed", t_speed},

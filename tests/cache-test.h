@@ -33,6 +33,8 @@ int	ct_consistent(const struct mtasts_cache_entry *);
 
 /* cache-test-procs.c */
 int	t_procs(char *msg, size_t msglen);
+int	t_create(char *msg, size_t msglen);
+int	t_threads(char *msg, size_t msglen);
 int	t_killed(char *msg, size_t msglen);
 int	t_fork(char *msg, size_t msglen);
 int	t_speed(char *msg, size_t msglen);

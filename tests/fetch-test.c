@@ -300,7 +300,7 @@ fetch_cases(void)
 		   MTASTS_RESULT_WEBPKI_INVALID, "local issuer", 0);
 	fetch_case("bad-domain", fc, "exa mple.test", NULL, MTASTS_PERM,
 		   MTASTS_RESULT_FETCH_ERROR, "invalid policy domain", 0);
-	fetch_case("no-address", fc, "example.test", "", MTASTS_PERM,
+	fetch_case("no-address", fc, "example.test", "", MTASTS_TEMP,
 		   MTASTS_RESULT_FETCH_ERROR, "no address", 0);
 	threads_case(fc);
 	if (mtasts_fetch_ctx_new(&bad, why, sizeof(why)) != NULL

@@ -165,12 +165,14 @@ field(const struct mtasts_config *cfg, const char *key, char *num,
 		return (str_or_null(cfg->json_file));
 	if (strcmp(key, "syslog_facility") == 0)
 		return (facility_name(cfg->syslog_facility));
+	/* An unsigned always fits num[32]. */
 	if (strcmp(key, "fetch_timeout") == 0)
-		return (snprintf(num, numlen, "%u", cfg->fetch_timeout), num);
+		return ((void) snprintf(num, numlen, "%u", cfg->fetch_timeout), num);
 	if (strcmp(key, "cache_negative_ttl") == 0)
-		return (snprintf(num, numlen, "%u", cfg->cache_negative_ttl), num);
+		return ((void) snprintf(num, numlen, "%u", cfg->cache_negative_ttl), num);
 	if (strcmp(key, "cache_refresh_interval") == 0)
-		return (snprintf(num, numlen, "%u", cfg->cache_refresh_interval), num);
+		return ((void) snprintf(num, numlen, "%u",
+					cfg->cache_refresh_interval), num);
 	if (strcmp(key, "servers") == 0) {
 		join_servers(b, cfg);
 		return (b->oom ? "(out of memory)" : b->data);
@@ -202,8 +204,8 @@ same_as_default(const struct mtasts_config *cfg, char *why, size_t whylen)
 	"domains"};
 	struct mtasts_config *def = mtasts_config_default();
 	struct mtasts_buf b1 = {0}, b2 = {0};
-	char	n1[32], n2[32], v1[512];
-	const char *a;
+	char	n1[32], n2[32];
+	const char *a, *d;
 	size_t	i;
 	int	ret = 0;
 
@@ -212,12 +214,12 @@ same_as_default(const struct mtasts_config *cfg, char *why, size_t whylen)
 	if (strcmp(def->source, "(built-in)") != 0)
 		ret = vec_fail(why, whylen, "default source: %s", def->source);
 	for (i = 0; ret == 0 && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		/* Separate buffers: both values stay valid for the compare. */
 		a = field(cfg, keys[i], n1, sizeof(n1), &b1);
-		(void) snprintf(v1, sizeof(v1), "%s", a ? a : "");
-		a = field(def, keys[i], n2, sizeof(n2), &b2);
-		if (a == NULL || strcmp(v1, a) != 0)
+		d = field(def, keys[i], n2, sizeof(n2), &b2);
+		if (a == NULL || d == NULL || strcmp(a, d) != 0)
 			ret = vec_fail(why, whylen, "%s: \"%s\", default \"%s\"",
-				       keys[i], v1, a ? a : "");
+				       keys[i], a ? a : "", d ? d : "");
 	}
 	mtasts_buf_free(&b1);
 	mtasts_buf_free(&b2);
@@ -255,6 +257,7 @@ int
 vec_config(const struct vec *v, char *why, size_t whylen)
 {
 	const char *input, *file, *expect, *name, *want, *got, *srcdir;
+	/* Not NULL, so that a failed parse must be seen to clear it. */
 	struct mtasts_config *cfg = (struct mtasts_config *) 1;
 	struct mtasts_buf b = {0};
 	enum mtasts_status st;

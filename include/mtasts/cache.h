@@ -28,10 +28,17 @@
  *			writes fail. It does not notice the file appearing
  *			later; open again for that.
  *	MTASTS_TEMP	cannot use the file; why says why (not an LMDB file,
- *			truncated, permission, missing directory, ...)
+ *			truncated, permission, missing directory, a RDWR
+ *			open of a file this process holds read-only, ...)
  *	MTASTS_PERM	bad flags
  *	On OK and NONE the caller owns *out and releases it with
  *	mtasts_cache_close(); otherwise *out is NULL.
+ *
+ *	Every function taking a domain answers MTASTS_PERM when it is not a
+ *	normalised name (1..253 of [a-z0-9._-], no leading or trailing dot).
+ *	Writes through a read-only handle are MTASTS_PERM; on an empty
+ *	handle opened RDWR|NOCREATE, put is MTASTS_TEMP, touch and del
+ *	MTASTS_NONE and purge MTASTS_OK.
  *
  *	mtasts_cache_get() fills *out (entirely overwritten) with a copy of
  *	the entry for domain: MTASTS_OK, MTASTS_NONE (no entry), MTASTS_TEMP
@@ -42,7 +49,7 @@
  *
  *	mtasts_cache_put() stores a copy of *e under e->domain, replacing
  *	any entry. MTASTS_PERM for an entry that would not decode (bad key,
- *	id not 1*32 ALPHA/DIGIT, unprintable reason, POLICY without text,
+ *	id not 0..32 ALPHA/DIGIT, unprintable reason, POLICY without text,
  *	text over MTASTS_POLICY_MAX); MTASTS_TEMP for I/O errors and a full
  *	map ("cache full").
  *	mtasts_cache_touch() sets only last_checked (e.g. after a TXT
@@ -63,7 +70,10 @@
  *	good entries were passed to cb.
  * CONCURRENCY
  *	Threads: a handle may be shared by any number of threads (read
- *	transactions are not tied to threads; writers queue on LMDB's lock).
+ *	transactions are not tied to threads; writers queue on LMDB's lock),
+ *	and threads may open and close handles at the same time. Every call
+ *	is one short transaction: nothing is held between calls, so an idle
+ *	handle pins no old pages and holds no reader slot.
  *
  *	Processes: LMDB forbids using an environment in a process other than
  *	the one that opened it, and forbids opening the same file twice in
@@ -74,6 +84,8 @@
  *	own handle; mtasts_cache_close() on a handle inherited across fork()
  *	frees only this library's memory and leaves the parent's LMDB
  *	environment alone. Open after fork(), not before, where you can.
+ *	(A fork() while another thread opens or closes a cache waits for it,
+ *	so the child never inherits the library's lock held.)
  *
  *	Readers left behind by a crashed process are cleared at open and
  *	whenever the reader table is full; a writer that crashed mid-write

@@ -32,12 +32,12 @@
  *	MTASTS_OK	*body is the policy text, malloc'd and NUL-terminated
  *			(*bodylen bytes, NULs possible); the caller frees it.
  *			*result_type is NULL.
- *	MTASTS_TEMP	no policy could be fetched. *body is NULL,
+ *	MTASTS_TEMP	no policy could be fetched (naddrs == 0 included:
+ *			mta-sts.DOMAIN has no address). *body is NULL,
  *			*result_type is the RFC 8460 result type and why says
  *			precisely what failed.
- *	MTASTS_PERM	the domain argument is not a valid host name, or no
- *			address was given; *result_type is
- *			"sts-policy-fetch-error".
+ *	MTASTS_PERM	the domain argument is not a valid host name;
+ *			*result_type is "sts-policy-fetch-error".
  *	Result types: MTASTS_RESULT_WEBPKI_INVALID for certificate chain,
  *	name or validity problems (why carries OpenSSL's text, such as
  *	"certificate has expired" or "hostname mismatch");

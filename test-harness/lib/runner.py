@@ -46,14 +46,14 @@ MISSING = object()
 VERBOSE = os.environ.get("HARNESS_VERBOSE") == "1"
 
 
-def show(value):
+def show(value, limit=SHOW_MAX):
 	"""show - a value for a FAIL line, short and on one line"""
 	if value is MISSING:
 		return "(missing)"
 	text = json.dumps(value) if not isinstance(value, bytes) else \
 		value.decode(errors="replace")
-	text = text.replace("\n", "\\n")
-	return text if len(text) <= SHOW_MAX else text[:SHOW_MAX] + "..."
+	text = text.strip().replace("\n", "\\n")
+	return text if len(text) <= limit else text[:limit] + "..."
 
 
 def expected_value(text, actual):
@@ -85,6 +85,25 @@ def compare(obj, key, op, text):
 	   type(actual) is type(want):
 		return None
 	return "%s: want %s, got %s" % (key, show(want), show(actual))
+
+
+def audit_diffs(lines, wants):
+	"""audit_diffs - each (key, op, value) must hold in one new record"""
+	records = []
+	for line in lines:
+		try:
+			rec = json.loads(line)
+		except ValueError:
+			continue
+		if isinstance(rec, dict):
+			records.append(rec)
+	diffs = []
+	for key, op, text, _ in wants:
+		if not any(compare(r, key, op, text) is None for r in records):
+			diffs.append("audit: no new record with %s %s %s (%d "
+				     "new records)" % (key, op, text,
+				     len(records)))
+	return diffs
 
 
 class LogTail:
@@ -183,7 +202,8 @@ class Runner:
 		if VERBOSE:
 			print("#   MTASTS_NOW=%d %s -> %d\n#   stdout: %s\n"
 			      "#   stderr: %s" % (now, " ".join(cmd),
-			      p.returncode, show(p.stdout), show(p.stderr)))
+			      p.returncode, show(p.stdout, 4096),
+			      show(p.stderr, 4096)))
 		diffs = []
 		if p.returncode != step.exit:
 			diffs.append("exit: want %d, got %d" % (step.exit,
@@ -212,11 +232,7 @@ class Runner:
 				diffs.append("fetches: want %d, got %d" %
 					     (step.fetches, n))
 		if step.audit:
-			new = "\n".join(atail.lines())
-			for want in step.audit:
-				if want not in new:
-					diffs.append("audit: no new line "
-						     "contains %s" % show(want))
+			diffs += audit_diffs(atail.lines(), step.audit)
 		if diffs and p.returncode != step.exit and p.stderr:
 			diffs.append("(stderr: %s)" % show(p.stderr.strip()))
 		return diffs

@@ -97,10 +97,11 @@ def txt_rdata(value):
 	# Quoted values are zone-file text already (split strings).
 	if value.startswith('"'):
 		return value
-	value = value.replace("\\", "\\\\").replace('"', '\\"')
-	# A character-string holds at most 255 octets (RFC 1035 3.3).
+	# A character-string holds at most 255 octets (RFC 1035 3.3); split
+	# first, then escape, so that no escape is cut in two.
 	parts = [value[i:i + 255] for i in range(0, len(value), 255)] or [""]
-	return " ".join('"%s"' % p for p in parts)
+	return " ".join('"%s"' % p.replace("\\", "\\\\").replace('"', '\\"')
+			for p in parts)
 
 
 def policy_address(state):

@@ -94,13 +94,30 @@ mtasts_store_open(const struct mtasts_config *cfg, char *why, size_t whylen)
 		mtasts_why(why, whylen, "store: cannot create a thread key");
 		return (NULL);
 	}
-	if ((s->fetch = mtasts_fetch_ctx_new_config(cfg, why, whylen)) == NULL) {
-		mtasts_store_close(s);
-		return (NULL);
-	}
+	/*
+	 * The HTTPS context (trust store) is built at the first fetch, not
+	 * here: loading the system CA bundle costs tens of milliseconds, and
+	 * most lookups (every Exim delivery process, the CLI on a warm cache)
+	 * are answered from the cache without it.
+	 */
 	/* A cache that cannot open now is retried at each lookup (store_cache). */
 	(void) store_cache(s, why, whylen);
 	return (s);
+}
+
+/* store_fetch_ctx - the HTTPS context, built once on first use */
+
+const struct mtasts_fetch_ctx *
+store_fetch_ctx(struct mtasts_store *s, char *why, size_t whylen)
+{
+	const struct mtasts_fetch_ctx *fx;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->fetch == NULL)
+		s->fetch = mtasts_fetch_ctx_new_config(s->cfg, why, whylen);
+	fx = s->fetch;
+	pthread_mutex_unlock(&s->lock);
+	return (fx);
 }
 
 /* mtasts_store_close - free a store */

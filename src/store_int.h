@@ -20,7 +20,7 @@ struct mtasts_store {
 	pthread_mutex_t lock;		/* guards cache (re)open and inflight */
 	struct mtasts_cache *cache;	/* NULL until it opens */
 	int	cache_rdonly;
-	struct mtasts_fetch_ctx *fetch;	/* shared by all threads */
+	struct mtasts_fetch_ctx *fetch;	/* shared by all threads; built on first use */
 	pthread_key_t dns_key;		/* one resolver per thread */
 	struct store_inflight *inflight;	/* network lookups in progress */
 };
@@ -28,6 +28,9 @@ struct mtasts_store {
 /* store_network_shared - the network part, one per domain at a time */
 void	store_network_shared(struct mtasts_store *, struct mtasts_cache *,
 		const struct mtasts_cache_entry *cached, struct mtasts_lookup *);
+/* store_fetch_ctx - the HTTPS context, built on first use; NULL with why */
+const struct mtasts_fetch_ctx *store_fetch_ctx(struct mtasts_store *,
+		char *why, size_t whylen);
 /* store_dns_release - pthread key destructor for a thread's resolver */
 void	store_dns_release(void *);
 

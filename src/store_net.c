@@ -94,6 +94,7 @@ fetch_policy(struct mtasts_store *s, struct mtasts_dns *dns,
 	     struct mtasts_lookup *l)
 {
 	struct mtasts_addr_list *addrs = NULL;
+	const struct mtasts_fetch_ctx *fx;
 	struct mtasts_cache_entry e;
 	char	host[MTASTS_DOMAIN_MAX + 16], why[MTASTS_REASON_MAX];
 	char   *body = NULL;
@@ -118,7 +119,16 @@ fetch_policy(struct mtasts_store *s, struct mtasts_dns *dns,
 		mtasts_addr_list_free(addrs);
 		return;
 	}
-	if (mtasts_fetch_policy(s->fetch, domain, addrs->addr, addrs->n, &body, &len,
+	if ((fx = store_fetch_ctx(s, why, sizeof(why))) == NULL) {
+		/* Our own failure (trust store unreadable): never "no policy". */
+		mtasts_addr_list_free(addrs);
+		l->internal = 1;
+		l->outcome = MTASTS_OUTCOME_TEMP;
+		l->result_type = NULL;
+		mtasts_why(l->reason, sizeof(l->reason), "HTTPS client: %s", why);
+		return;
+	}
+	if (mtasts_fetch_policy(fx, domain, addrs->addr, addrs->n, &body, &len,
 				&rt, why, sizeof(why)) != MTASTS_OK) {
 		mtasts_addr_list_free(addrs);
 		l->result_type = rt ? rt : MTASTS_RESULT_FETCH_ERROR;

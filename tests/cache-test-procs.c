@@ -270,10 +270,14 @@ t_create(char *msg, size_t msglen)
 					_exit(2);
 				(void) snprintf(d, sizeof(d), "c%d.example", i);
 				ct_fill(&w, text, sizeof(text), d, i);
-				_exit(mtasts_cache_open(ct_path(name),
-					MTASTS_CACHE_RDWR, &c, why, sizeof(why))
-				      != MTASTS_OK || mtasts_cache_put(c, &w,
-					why, sizeof(why)) != MTASTS_OK);
+				if (mtasts_cache_open(ct_path(name),
+						      MTASTS_CACHE_RDWR, &c, why,
+						      sizeof(why)) != MTASTS_OK)
+					_exit(2);
+				status = mtasts_cache_put(c, &w, why,
+							  sizeof(why)) != MTASTS_OK;
+				mtasts_cache_close(c);
+				_exit(status);
 			}
 			CHECK(pid > 0, "fork: %s", strerror(errno));
 		}

@@ -128,8 +128,9 @@ t_procs(char *msg, size_t msglen)
 	/* Read while they write; the file may not exist for a moment. */
 	while (running > 0) {
 		/* Opening while others open and close must work too. */
-		s = mtasts_cache_open(ct_path("procs.lmdb"), MTASTS_CACHE_RDONLY,
-				      &c, why, sizeof(why));
+		s = mtasts_cache_open(ct_path("procs.lmdb"),
+				      MTASTS_CACHE_RDONLY, &c, why,
+				      sizeof(why));
 		if (s == MTASTS_TEMP || s == MTASTS_PERM) {
 			(void) snprintf(failwhy, sizeof(failwhy), "%s", why);
 			bad++;
@@ -139,7 +140,8 @@ t_procs(char *msg, size_t msglen)
 			for (i = 0; i < 200; i++, reads++) {
 				(void) snprintf(d, sizeof(d), "s%d.example",
 						i % NSHARED);
-				s = mtasts_cache_get(c, d, &r, why, sizeof(why));
+				s = mtasts_cache_get(c, d, &r, why,
+						     sizeof(why));
 				if (s == MTASTS_OK)
 					bad += !ct_consistent(&r);
 				else if (s != MTASTS_NONE)
@@ -271,11 +273,11 @@ t_create(char *msg, size_t msglen)
 				(void) snprintf(d, sizeof(d), "c%d.example", i);
 				ct_fill(&w, text, sizeof(text), d, i);
 				if (mtasts_cache_open(ct_path(name),
-						      MTASTS_CACHE_RDWR, &c, why,
-						      sizeof(why)) != MTASTS_OK)
+					MTASTS_CACHE_RDWR, &c, why, sizeof(why))
+				    != MTASTS_OK)
 					_exit(2);
 				status = mtasts_cache_put(c, &w, why,
-							  sizeof(why)) != MTASTS_OK;
+					sizeof(why)) != MTASTS_OK;
 				mtasts_cache_close(c);
 				_exit(status);
 			}
@@ -286,7 +288,8 @@ t_create(char *msg, size_t msglen)
 		while (wait(&status) > 0)
 			failed += !WIFEXITED(status) || WEXITSTATUS(status);
 		CHECK(mtasts_cache_open(ct_path(name), MTASTS_CACHE_RDONLY, &c,
-				why, sizeof(why)) == MTASTS_OK, "open: %s", why);
+				why, sizeof(why)) == MTASTS_OK, "open: %s",
+		      why);
 		for (i = 0; i < NCHILD; i++) {
 			(void) snprintf(d, sizeof(d), "c%d.example", i);
 			if (mtasts_cache_get(c, d, &r, why, sizeof(why))
@@ -318,7 +321,8 @@ hold(const char *path, int wfd, int write_txn, unsigned maxreaders)
 	if (mdb_env_open(env, path, MDB_NOSUBDIR, 0660) != 0)
 		_exit(2);
 	if (write_txn >= 0) {
-		if (mdb_txn_begin(env, NULL, write_txn ? 0 : MDB_RDONLY, &txn) != 0
+		if (mdb_txn_begin(env, NULL, write_txn ? 0 : MDB_RDONLY,
+				  &txn) != 0
 		    || mdb_dbi_open(txn, NULL, 0, &dbi) != 0)
 			_exit(2);
 		if (write_txn && mdb_put(txn, dbi, &k, &v, 0) != 0)
@@ -391,7 +395,8 @@ t_killed(char *msg, size_t msglen)
 	ok = mtasts_cache_open(ct_path("readers.lmdb"), MTASTS_CACHE_RDWR, &c,
 			       why, sizeof(why)) == MTASTS_OK;
 	for (i = 0; ok && i < 4; i++)
-		ok = (readers[i] = spawn_hold(ct_path("readers.lmdb"), 0, 0)) > 0;
+		ok = (readers[i] = spawn_hold(ct_path("readers.lmdb"), 0,
+					      0)) > 0;
 	for (i = 0; ok && i < 4; i++)
 		ok = kill(readers[i], SIGKILL) == 0
 			&& waitpid(readers[i], NULL, 0) == readers[i];
@@ -426,8 +431,9 @@ t_fork(char *msg, size_t msglen)
 				      &cc, why, sizeof(why)) != MTASTS_OK)
 			_exit(2);
 		ct_fill(&w, text, sizeof(text), "g.example", 2);
-		status = mtasts_cache_get(cc, "f.example", &r, why, sizeof(why))
-			!= MTASTS_OK || mtasts_cache_put(cc, &w, why, sizeof(why))
+		status = mtasts_cache_get(cc, "f.example", &r, why,
+					  sizeof(why)) != MTASTS_OK
+			|| mtasts_cache_put(cc, &w, why, sizeof(why))
 			!= MTASTS_OK;
 		mtasts_cache_entry_free(&r);
 		mtasts_cache_close(cc);

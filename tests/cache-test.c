@@ -12,9 +12,10 @@
  *	warm get is printed as "INFO", never asserted.
  *
  *	Built with its own copy of src/cache*.c and a small map
- *	(Makefile.am) so that "cache full" is reached quickly. Raw LMDB calls forge damaged
- *	records; they run only while this process has no cache handle on the
- *	same file (LMDB forbids two environments on one file per process).
+ *	(Makefile.am) so that "cache full" is reached quickly. Raw LMDB
+ *	calls forge damaged records; they run only while this process has
+ *	no cache handle on the same file (LMDB forbids two environments on
+ *	one file per process).
  *--*/
 #include "config.h"
 
@@ -79,7 +80,8 @@ ct_consistent(const struct mtasts_cache_entry *e)
 	if (e->kind != MTASTS_CACHE_POLICY || sscanf(e->id, "s%ld", &seq) != 1)
 		return (0);
 	(void) snprintf(want, sizeof(want), "seq %ld", seq);
-	ct_fill(&(struct mtasts_cache_entry) {0}, text, sizeof(text), e->domain, seq);
+	ct_fill(&(struct mtasts_cache_entry) {0}, text, sizeof(text),
+		e->domain, seq);
 	return (e->policy_len == strlen(text) && memcmp(e->policy, text,
 		 e->policy_len) == 0 && e->expires_at == e->fetched_at + 86400
 		&& e->last_checked >= e->fetched_at
@@ -170,10 +172,10 @@ t_missing(char *msg, size_t msglen)
 	      == MTASTS_OK && n == 0, "purge without file");
 	mtasts_cache_close(c);
 	CHECK(access(ct_path("none.lmdb"), F_OK) != 0, "file was created");
-	CHECK(mtasts_cache_open(ct_path("no/such/ct_dir/c.lmdb"), MTASTS_CACHE_RDWR,
-				&c, why, sizeof(why)) == MTASTS_TEMP && c == NULL,
-	      "missing directory accepted");
-	CHECK(strstr(why, "no/such/ct_dir") && strstr(why, "directory"),
+	CHECK(mtasts_cache_open(ct_path("no/such/dir/c.lmdb"),
+				MTASTS_CACHE_RDWR, &c, why, sizeof(why))
+	      == MTASTS_TEMP && c == NULL, "missing directory accepted");
+	CHECK(strstr(why, "no/such/dir") && strstr(why, "directory"),
 	      "reason does not name the directory: %s", why);
 	CHECK(mtasts_cache_open(ct_path("x"), 0x80, &c, why, sizeof(why))
 	      == MTASTS_PERM, "bad flags accepted");
@@ -247,7 +249,8 @@ t_roundtrip(char *msg, size_t msglen)
 	w.kind = MTASTS_CACHE_POLICY, w.policy = big;
 	w.policy_len = MTASTS_POLICY_MAX;
 	memset(w.reason, 'r', sizeof(w.reason) - 1);
-	(void) snprintf(w.id, sizeof(w.id), "%s", "abcdefghijklmnopqrstuvwxyz012345");
+	(void) snprintf(w.id, sizeof(w.id), "%s",
+			"abcdefghijklmnopqrstuvwxyz012345");
 	if (mtasts_cache_put(c, &w, why, sizeof(why)) != MTASTS_OK
 	    || mtasts_cache_get(c, "neg.example", &r, why, sizeof(why))
 	    != MTASTS_OK)
@@ -288,7 +291,8 @@ t_invalid(char *msg, size_t msglen)
 	CHECK(mtasts_cache_put(c, &w, why, sizeof(why)) == MTASTS_PERM, "id");
 	ct_fill(&w, text, sizeof(text), "ok.example", 1);
 	(void) snprintf(w.reason, sizeof(w.reason), "%s", "line\nbreak");
-	CHECK(mtasts_cache_put(c, &w, why, sizeof(why)) == MTASTS_PERM, "reason");
+	CHECK(mtasts_cache_put(c, &w, why, sizeof(why)) == MTASTS_PERM,
+	      "reason");
 	ct_fill(&w, text, sizeof(text), "ok.example", 1);
 	w.policy_len = 0;
 	CHECK(mtasts_cache_put(c, &w, why, sizeof(why)) == MTASTS_PERM,
@@ -481,7 +485,8 @@ t_corrupt(char *msg, size_t msglen)
 			why, sizeof(why)) == MTASTS_OK, "reopen: %s", why);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		CHECK(mtasts_cache_get(c, names[i], &r, why, sizeof(why))
-		      == MTASTS_TEMP && r.policy == NULL, "%s decoded", names[i]);
+		      == MTASTS_TEMP && r.policy == NULL, "%s decoded",
+		      names[i]);
 		CHECK(strstr(why, names[i]) && strstr(why, "corrupt"),
 		      "reason: %s", why);
 	}
@@ -527,7 +532,8 @@ t_badfile(char *msg, size_t msglen)
 
 	for (i = 0; i < sizeof(junk); i++)
 		junk[i] = (unsigned char) (i * 7919 >> 3);
-	CHECK(write_file(ct_path("junk.lmdb"), junk, sizeof(junk)) == 0, "write");
+	CHECK(write_file(ct_path("junk.lmdb"), junk, sizeof(junk)) == 0,
+	      "write");
 	CHECK(mtasts_cache_open(ct_path("junk.lmdb"), MTASTS_CACHE_RDONLY, &c,
 			why, sizeof(why)) == MTASTS_TEMP, "junk ro opened");
 	CHECK(strstr(why, "not an LMDB file"), "junk reason: %s", why);
@@ -594,10 +600,14 @@ t_full(char *msg, size_t msglen)
 		s = mtasts_cache_put(c, &w, why, sizeof(why));
 	}
 	if (s == MTASTS_TEMP && strstr(why, "cache full")
-	    && mtasts_cache_get(c, "f0.example", &r, why, sizeof(why)) == MTASTS_OK) {
+	    && mtasts_cache_get(c, "f0.example", &r, why, sizeof(why))
+	    == MTASTS_OK) {
 		mtasts_cache_entry_free(&r);
-		if (mtasts_cache_del(c, "f0.example", why, sizeof(why)) != MTASTS_OK
-		    || mtasts_cache_del(c, "f1.example", why, sizeof(why)) != MTASTS_OK
+		/* Room again once entries go. */
+		if (mtasts_cache_del(c, "f0.example", why, sizeof(why))
+		    != MTASTS_OK
+		    || mtasts_cache_del(c, "f1.example", why, sizeof(why))
+		    != MTASTS_OK
 		    || mtasts_cache_put(c, &w, why, sizeof(why)) != MTASTS_OK)
 			s = MTASTS_PERM;
 	}
@@ -635,12 +645,13 @@ main(int argc, char **argv)
 	const char *tmp = getenv("TMPDIR");
 	char	msg[512], cmd[300];
 	size_t	i;
-	int	pass = 0, fail = 0;
+	int	pass = 0, fail = 0, n;
 
 	(void) snprintf(ct_dir, sizeof(ct_dir), "%s/cache-test.XXXXXX",
 			tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(ct_dir) == NULL) {
-		fprintf(stderr, "cache-test: mkdtemp %s: %s\n", ct_dir, strerror(errno));
+		fprintf(stderr, "cache-test: mkdtemp %s: %s\n", ct_dir,
+			strerror(errno));
 		return (1);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -654,8 +665,9 @@ main(int argc, char **argv)
 			fail++;
 		}
 	}
-	if (snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ct_dir) < (int) sizeof(cmd)
-	    && strchr(ct_dir, '\'') == NULL)
+	/* mkdtemp names have no quote; the check keeps it that way. */
+	n = snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ct_dir);
+	if (n > 0 && (size_t) n < sizeof(cmd) && strchr(ct_dir, '\'') == NULL)
 		(void) system(cmd);
 	printf("%d passed, %d failed\n", pass, fail);
 	return (fail ? 1 : 0);

@@ -32,7 +32,8 @@ done
 [ -f "$srcdir/tests/cache-test.c" ] && PARTS="$PARTS
 cache|$builddir/tests/cache-test"
 [ -f "$srcdir/tests/harness.sh" ] && PARTS="$PARTS
-harness|sh $srcdir/tests/harness.sh"
+harness|sh $srcdir/tests/harness.sh
+check|sh $srcdir/tests/check.sh"
 
 total_p=0 total_f=0 total_s=0
 log=$(mktemp)

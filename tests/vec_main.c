@@ -34,6 +34,7 @@ static const struct {
 	{"key", vec_key},
 	{"config", vec_config},
 	{"http", vec_http},
+	{"netstring", vec_netstring},
 };
 
 /* vec_fail - set why, return -1 */

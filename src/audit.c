@@ -133,6 +133,10 @@ mtasts_audit_write(struct mtasts_audit *a, const struct mtasts_audit_rec *r)
 	jkv(&b, "policy_id", r->policy_id);
 	jkv(&b, "mode", r->mode);
 	jkv(&b, "mx_patterns", r->mx_patterns);
+	if (r->max_age > 0)
+		mtasts_buf_printf(&b, ",\"max_age\":%ld", r->max_age);
+	else
+		mtasts_buf_puts(&b, ",\"max_age\":null");
 	jkv(&b, "action", r->action);
 	jkv(&b, "result_type", r->result_type);
 	jkv(&b, "reason", r->reason);

@@ -106,13 +106,10 @@ rec_sum(const unsigned char *p, size_t len)
 	uint32_t h = 2166136261u;
 	size_t	i;
 
-	for (i = 0; i < len; i++) {
-		if (i == REC_OFF_CHECK)
-			i += 4;
-		if (i >= len)
-			break;
-		h = (h ^ p[i]) * 16777619u;
-	}
+	/* Callers pass len > REC_HEAD: the field lies inside. */
+	for (i = 0; i < len; i++)
+		if (i < REC_OFF_CHECK || i >= REC_OFF_CHECK + 4)
+			h = (h ^ p[i]) * 16777619u;
 	return (h);
 }
 

@@ -114,6 +114,7 @@ audit(struct mtasts_audit *a, const struct mtasts_decision *d,
 	r.policy_id = d->lookup.id[0] ? d->lookup.id : NULL;
 	r.mode = mtasts_dmode_str(d->mode);
 	r.mx_patterns = pat.oom ? NULL : pat.data;
+	r.max_age = d->lookup.policy ? (long) d->lookup.policy->max_age : -1;
 	r.action = mtasts_action_str(d->action);
 	r.result_type = d->result_type;
 	r.reason = d->reason;

@@ -43,6 +43,7 @@ struct mtasts_audit_rec {
 	const char *policy_id;		/* TXT id of the policy applied */
 	const char *mode;		/* enforce / testing / none / no-policy */
 	const char *mx_patterns;	/* the policy's mx patterns, space-separated */
+	long	max_age;		/* the policy's max_age; -1 or 0 when unknown */
 	const char *action;		/* deliver / defer / report */
 	const char *result_type;	/* RFC 8460 result type, or NULL */
 	const char *reason;

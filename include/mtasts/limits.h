@@ -129,4 +129,63 @@
 #define MTASTS_DNS_ADDRS_MAX		32
 /* ---- [dns] end */
 
+/* ---- [daemon] begin: mtastsd, the socketmap daemon (tools/mtastsd/) */
+/*
+ * socketmap_table(5): a query is at most 10000 bytes; Postfix refuses a
+ * reply over 100000. A map name is what follows the last ':' of
+ * "socketmap:unix:PATH:NAME"; real ones are a word ("postfix", "sts").
+ */
+#define MTASTS_SOCKETMAP_QUERY_MAX	10000
+#define MTASTS_SOCKETMAP_REPLY_MAX	100000
+#define MTASTS_SOCKETMAP_NAME_MAX	64
+/* daemon.listen entries; sun_path's size on Linux, NUL included. */
+#define MTASTS_LISTEN_MAX		16
+#define MTASTS_LISTEN_PATH_MAX		108
+#define MTASTS_LISTEN_BACKLOG		128
+/*
+ * Connections at once: past it the listeners pause and new clients wait
+ * in the kernel's backlog instead of being refused. Postfix keeps one
+ * connection per smtp(8) process, so this is ~10x a busy default_process_limit.
+ */
+#define MTASTS_DAEMON_CONNECTIONS_MAX	1024
+/* Requests read ahead on one connection; then reading pauses until
+ * replies drain (socketmap has no ids: replies go out in order). */
+#define MTASTS_DAEMON_PENDING_MAX	64
+/* daemon.workers: threads for lookups the cache cannot answer. */
+#define MTASTS_DAEMON_WORKERS_DEFAULT	8
+#define MTASTS_DAEMON_WORKERS_MAX	256
+/* daemon.idle_timeout (seconds): Postfix drops idle connections itself. */
+#define MTASTS_DAEMON_IDLE_DEFAULT	300
+#define MTASTS_DAEMON_IDLE_MAX		86400
+/* daemon.refresh_period (seconds): how often the cache is swept. */
+#define MTASTS_DAEMON_REFRESH_DEFAULT	300
+#define MTASTS_DAEMON_REFRESH_MAX	86400
+/* Refresh lookups at once: the rest of the workers serve deliveries. */
+#define MTASTS_DAEMON_REFRESH_CONCURRENCY 4
+/* A policy is fetched anew this long before it expires (at most half
+ * its lifetime), so a policy host outage at that moment costs nothing. */
+#define MTASTS_DAEMON_REFRESH_AHEAD	3600
+/* MX answers kept in memory for maps.*.expand_wildcards (seconds, entries). */
+#define MTASTS_DAEMON_MX_TTL		60
+#define MTASTS_DAEMON_MX_CACHE_MAX	10000
+/* maps.<name> entries in the config. */
+#define MTASTS_CONFIG_MAPS_MAX		64
+/* Defaults where the config is silent. */
+#define MTASTS_DEFAULT_PID_FILE		"/run/mtasts/mtastsd.pid"
+#define MTASTS_DEFAULT_LISTEN_UNIX	"/run/mtasts/mtastsd.sock"
+#define MTASTS_DEFAULT_LISTEN_HOST	"127.0.0.1"
+#define MTASTS_DEFAULT_LISTEN_PORT	8461
+/* ---- [daemon] end */
+
+/* ---- [exim] begin: the Exim ${dlfunc} module (plugin/exim/) */
+/* $host_address as text: an IPv6 address (INET6_ADDRSTRLEN is 46). */
+#define MTASTS_EXIM_ADDR_MAX		64
+/* $tls_out_ver / $tls_out_cipher kept per connection; GnuTLS names are
+ * about 60 characters ("TLS1.3:ECDHE_SECP256R1__..._GCM:256"). */
+#define MTASTS_EXIM_TLS_TEXT_MAX	128
+/* One MX lookup while routing (milliseconds): what a stub resolver
+ * waits; a slower answer defers the message, it is not lost. */
+#define MTASTS_EXIM_MX_TIMEOUT_MS	MTASTS_DNS_TIMEOUT_DEFAULT
+/* ---- [exim] end */
+
 #endif

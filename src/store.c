@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <mtasts/cache.h>
 #include <mtasts/clock.h>
@@ -62,6 +63,15 @@ store_cache(struct mtasts_store *s, char *why, size_t whylen)
 	st = mtasts_cache_open(s->cfg->cache_path, MTASTS_CACHE_RDWR, &s->cache, why, whylen);
 	if (st == MTASTS_OK || st == MTASTS_NONE)
 		return (s->cache);
+	/*
+	 * Only an existing file is worth reading without writing: a cache
+	 * that can never hold anything would silently drop RFC 8461's
+	 * protection of cached policies, so that is an error (mail defers).
+	 */
+	if (access(s->cfg->cache_path, F_OK) != 0) {
+		s->cache = NULL;
+		return (NULL);
+	}
 	st = mtasts_cache_open(s->cfg->cache_path, MTASTS_CACHE_RDONLY, &s->cache, why, whylen);
 	if (st == MTASTS_OK || st == MTASTS_NONE) {
 		s->cache_rdonly = 1;

@@ -29,6 +29,8 @@ for extra in dns-test.sh fetch-test.sh; do
 	[ -f "$srcdir/tests/$extra" ] && PARTS="$PARTS
 ${extra%.sh}|sh $srcdir/tests/$extra"
 done
+PARTS="$PARTS
+store|$builddir/tests/store-test"
 [ -f "$srcdir/tests/cache-test.c" ] && PARTS="$PARTS
 cache|$builddir/tests/cache-test"
 [ -f "$srcdir/tests/harness.sh" ] && PARTS="$PARTS

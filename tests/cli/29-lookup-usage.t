@@ -1,0 +1,3 @@
+# lookup without a domain is a usage error
+args='lookup'
+exit=64

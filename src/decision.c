@@ -77,10 +77,10 @@ add_patterns(struct mtasts_decision *d, char *const *mx, size_t n)
 	return (0);
 }
 
-/* host_matches - does host match any effective pattern? */
+/* mtasts_decision_matches - does host match any effective pattern? */
 
-static int
-host_matches(const struct mtasts_decision *d, const char *host)
+int
+mtasts_decision_matches(const struct mtasts_decision *d, const char *host)
 {
 	size_t	i;
 
@@ -232,7 +232,7 @@ mtasts_decide(struct mtasts_store *store, struct mtasts_audit *a,
 	}
 
 	/* The action for this domain, and for the MX when one was given. */
-	d->host_matches = mx ? host_matches(d, mx) : 0;
+	d->host_matches = mx ? mtasts_decision_matches(d, mx) : 0;
 	switch (d->mode) {
 	case MTASTS_DMODE_ENFORCE:
 		d->status = MTASTS_OK;

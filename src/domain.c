@@ -50,25 +50,10 @@
 #include <mtasts/domain.h>
 #include <mtasts/limits.h>
 
+#include "ascii.h"
+
 /* Longest text inet_pton() is given: an IPv6 literal is at most 45. */
 #define ADDR_TEXT_MAX	64
-
-/* is_alnum - ASCII letter or digit, independent of the locale */
-
-static int
-is_alnum(int c)
-{
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		|| (c >= '0' && c <= '9'));
-}
-
-/* lower - ASCII lower case */
-
-static int
-lower(int c)
-{
-	return ((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-}
 
 /* is_addr - 1 when text[0..len) is an address of family af */
 
@@ -127,7 +112,7 @@ mtasts_domain_valid(const char *name)
 			label = 0;
 			continue;
 		}
-		if (!is_alnum(c) && c != '-' && c != '_')
+		if (!ascii_alnum(c) && c != '-' && c != '_')
 			return (0);
 		if (++label > MTASTS_LABEL_MAX)
 			return (0);
@@ -166,7 +151,7 @@ check_name(const char *name, size_t len, char *out, size_t outlen,
 			label = 0;
 			continue;
 		}
-		if (!is_alnum(c) && c != '-' && c != '_') {
+		if (!ascii_alnum(c) && c != '-' && c != '_') {
 			mtasts_why(why, whylen, "key \"%s\": character 0x%02x not allowed in a domain name",
 				   key, (unsigned) c);
 			return (MTASTS_PERM);
@@ -189,7 +174,7 @@ check_name(const char *name, size_t len, char *out, size_t outlen,
 		return (MTASTS_PERM);
 	}
 	for (i = 0; i < len; i++)
-		out[i] = (char) lower((unsigned char) name[i]);
+		out[i] = (char) ascii_lower((unsigned char) name[i]);
 	out[len] = 0;
 	return (MTASTS_OK);
 }
@@ -233,8 +218,8 @@ mtasts_key_normalize(const char *in, char *out, size_t outlen,
 			mtasts_why(why, whylen, "key \"%s\": expected \":port\" (1-65535) after ']'", key);
 			return (MTASTS_PERM);
 		}
-		if (hlen >= 5 && lower(host[0]) == 'i' && lower(host[1]) == 'p'
-		    && lower(host[2]) == 'v' && host[3] == '6' && host[4] == ':') {
+		if (hlen >= 5 && ascii_lower(host[0]) == 'i' && ascii_lower(host[1]) == 'p'
+		    && ascii_lower(host[2]) == 'v' && host[3] == '6' && host[4] == ':') {
 			if (!is_addr(AF_INET6, host + 5, hlen - 5)) {
 				mtasts_why(why, whylen, "key \"%s\": malformed IPv6 address literal", key);
 				return (MTASTS_PERM);

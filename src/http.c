@@ -27,6 +27,8 @@
 #include <mtasts/http.h>
 #include <mtasts/limits.h>
 
+#include "ascii.h"
+
 enum state {
 	S_STATUS,			/* status line */
 	S_HEADER,			/* header lines */
@@ -83,14 +85,6 @@ fail(struct mtasts_http *h, const char *fmt, ...)
 	return (MTASTS_PERM);
 }
 
-/* lower - ASCII lower case, independent of the caller's locale */
-
-static int
-lower(int c)
-{
-	return (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-}
-
 /* ieq - compare len bytes of a with NUL-terminated b, ignoring case */
 
 static int
@@ -99,7 +93,7 @@ ieq(const char *a, size_t len, const char *b)
 	size_t	i;
 
 	for (i = 0; i < len; i++)
-		if (b[i] == 0 || lower((unsigned char) a[i]) != lower((unsigned char) b[i]))
+		if (b[i] == 0 || ascii_lower((unsigned char) a[i]) != ascii_lower((unsigned char) b[i]))
 			return (0);
 	return (b[len] == 0);
 }
@@ -142,7 +136,7 @@ hexdigit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
-	c = lower(c);
+	c = ascii_lower(c);
 	if (c >= 'a' && c <= 'f')
 		return (c - 'a' + 10);
 	return (-1);

@@ -21,13 +21,7 @@
 #include <mtasts/http.h>
 #include <mtasts/limits.h>
 
-/* lower - ASCII lower case, independent of the caller's locale */
-
-static int
-lower(int c)
-{
-	return (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-}
+#include "ascii.h"
 
 /* is_text_plain - media type text/plain, any case, parameters allowed */
 
@@ -39,7 +33,7 @@ is_text_plain(const char *v)
 
 	/* type "/" subtype, any case, then OWS and ";" parameters or the end. */
 	for (n = 0; n < sizeof(want) - 1; n++)
-		if (lower((unsigned char) v[n]) != want[n])
+		if (ascii_lower((unsigned char) v[n]) != want[n])
 			return (0);
 	while (v[n] == ' ' || v[n] == '\t')
 		n++;

@@ -33,13 +33,7 @@
 #include <mtasts/limits.h>
 #include <mtasts/match.h>
 
-/* lower - ASCII lower case */
-
-static int
-lower(int c)
-{
-	return ((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-}
+#include "ascii.h"
 
 /* name_len - length without the one trailing dot; name is valid */
 
@@ -61,7 +55,7 @@ same_name(const char *a, size_t alen, const char *b, size_t blen)
 	if (alen != blen)
 		return (0);
 	for (i = 0; i < alen; i++)
-		if (lower((unsigned char) a[i]) != lower((unsigned char) b[i]))
+		if (ascii_lower((unsigned char) a[i]) != ascii_lower((unsigned char) b[i]))
 			return (0);
 	return (1);
 }

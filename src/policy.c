@@ -77,6 +77,8 @@
 #include <mtasts/limits.h>
 #include <mtasts/policy.h>
 
+#include "ascii.h"
+
 /* Peer text quoted in a reason; short so the line number always fits. */
 #define POLICY_QUOTE_MAX	64
 
@@ -92,31 +94,6 @@ struct parse {
 	int	have_mode;
 	int	have_max_age;
 };
-
-/* is_alnum - ASCII ALPHA / DIGIT */
-
-static int
-is_alnum(int c)
-{
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		|| (c >= '0' && c <= '9'));
-}
-
-/* is_wsp - RFC 5234 WSP */
-
-static int
-is_wsp(int c)
-{
-	return (c == ' ' || c == '\t');
-}
-
-/* lower - ASCII lower case */
-
-static int
-lower(int c)
-{
-	return ((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-}
 
 /* same - s[0..len) equals the string word */
 
@@ -174,7 +151,7 @@ mx_error(const char *v, size_t len)
 		}
 		if (c == '*')
 			return ("'*' is allowed only as the whole leftmost label");
-		if (!is_alnum(c) && c != '-')
+		if (!ascii_alnum(c) && c != '-')
 			return ("only letters, digits, '-' and '.' are allowed");
 		if (label == 0 && c == '-')
 			return ("label begins with '-'");
@@ -209,7 +186,7 @@ add_mx(struct parse *ps, const char *v, size_t len)
 	if ((s = malloc(len + 1)) == NULL)
 		return (-1);
 	for (i = 0; i < len; i++)
-		s[i] = (char) lower((unsigned char) v[i]);
+		s[i] = (char) ascii_lower((unsigned char) v[i]);
 	s[len] = 0;
 	p->mx[p->nmx++] = s;
 	return (0);
@@ -335,27 +312,27 @@ line(struct parse *ps, const char *s, size_t len, char *why, size_t whylen)
 			return (MTASTS_PERM);
 		}
 	}
-	while (len > 0 && is_wsp((unsigned char) s[len - 1]))
+	while (len > 0 && ascii_wsp((unsigned char) s[len - 1]))
 		len--;
 	if (len == 0)
 		return (MTASTS_OK);			/* blank line */
-	if (is_wsp((unsigned char) s[0]))
+	if (ascii_wsp((unsigned char) s[0]))
 		return (bad(ps, "whitespace at the start of the line", NULL, 0, why, whylen));
 	if ((colon = memchr(s, ':', len)) == NULL)
 		return (bad(ps, "no ':' in", s, len, why, whylen));
 	nlen = (size_t) (colon - s);
-	if (nlen > 0 && is_wsp((unsigned char) s[nlen - 1]))
+	if (nlen > 0 && ascii_wsp((unsigned char) s[nlen - 1]))
 		return (bad(ps, "whitespace before ':' in", s, len, why, whylen));
-	if (nlen == 0 || !is_alnum((unsigned char) s[0]))
+	if (nlen == 0 || !ascii_alnum((unsigned char) s[0]))
 		return (bad(ps, "field name must start with a letter or digit:", s, len,
 			    why, whylen));
 	if (nlen > MTASTS_EXT_NAME_MAX)
 		return (bad(ps, "field name longer than " STR(MTASTS_EXT_NAME_MAX) " characters:",
 			    s, nlen, why, whylen));
 	for (i = 1; i < nlen; i++)
-		if (!is_alnum((unsigned char) s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
+		if (!ascii_alnum((unsigned char) s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
 			return (bad(ps, "bad character in field name", s, nlen, why, whylen));
-	for (i = nlen + 1; i < len && is_wsp((unsigned char) s[i]); i++)
+	for (i = nlen + 1; i < len && ascii_wsp((unsigned char) s[i]); i++)
 		 /* void */ ;
 	return (field(ps, s, nlen, s + i, len - i, why, whylen));
 }

@@ -61,26 +61,11 @@
 #include <mtasts/limits.h>
 #include <mtasts/txt.h>
 
+#include "ascii.h"
+
 static const char sts_version[] = "v=STSv1";
 
 #define STS_VERSION_LEN	(sizeof(sts_version) - 1)
-
-/* is_alnum - ASCII ALPHA / DIGIT */
-
-static int
-is_alnum(int c)
-{
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		|| (c >= '0' && c <= '9'));
-}
-
-/* is_wsp - RFC 5234 WSP */
-
-static int
-is_wsp(int c)
-{
-	return (c == ' ' || c == '\t');
-}
 
 /* is_ext_value_char - %x21-3A / %x3C / %x3E-7E: visible, not ';' or '=' */
 
@@ -99,7 +84,7 @@ begins_with_version(const char *rec, size_t len)
 	    || memcmp(rec, sts_version, STS_VERSION_LEN) != 0)
 		return (0);
 	return (len == STS_VERSION_LEN || rec[STS_VERSION_LEN] == ';'
-		|| is_wsp((unsigned char) rec[STS_VERSION_LEN]));
+		|| ascii_wsp((unsigned char) rec[STS_VERSION_LEN]));
 }
 
 /* mtasts_txt_parse - parse one joined TXT RR */
@@ -133,7 +118,7 @@ mtasts_txt_parse(const char *rec, size_t len, struct mtasts_txt *out,
 		/* sts-field-delim, or the end of the record. */
 		if (i == len)
 			break;
-		for (j = i; j < len && is_wsp((unsigned char) rec[j]); j++)
+		for (j = i; j < len && ascii_wsp((unsigned char) rec[j]); j++)
 			 /* void */ ;
 		if (j == len) {
 			mtasts_why(why, whylen, "byte %zu: blanks at the end without \";\"", i + 1);
@@ -144,7 +129,7 @@ mtasts_txt_parse(const char *rec, size_t len, struct mtasts_txt *out,
 				   j + 1, (unsigned) (unsigned char) rec[j]);
 			return (MTASTS_PERM);
 		}
-		for (j++; j < len && is_wsp((unsigned char) rec[j]); j++)
+		for (j++; j < len && ascii_wsp((unsigned char) rec[j]); j++)
 			 /* void */ ;
 		if (j == len)			/* one trailing delimiter */
 			break;
@@ -154,12 +139,12 @@ mtasts_txt_parse(const char *rec, size_t len, struct mtasts_txt *out,
 		}
 		/* sts-field: a name, "=", a value. */
 		start = j;
-		if (!is_alnum((unsigned char) rec[j])) {
+		if (!ascii_alnum((unsigned char) rec[j])) {
 			mtasts_why(why, whylen, "byte %zu: field name must start with a letter or digit",
 				   j + 1);
 			return (MTASTS_PERM);
 		}
-		for (j++; j < len && (is_alnum((unsigned char) rec[j]) || rec[j] == '_'
+		for (j++; j < len && (ascii_alnum((unsigned char) rec[j]) || rec[j] == '_'
 				      || rec[j] == '-' || rec[j] == '.'); j++)
 			 /* void */ ;
 		if (j - start > MTASTS_EXT_NAME_MAX) {
@@ -174,9 +159,9 @@ mtasts_txt_parse(const char *rec, size_t len, struct mtasts_txt *out,
 		if (j - start == 2 && rec[start] == 'i' && rec[start + 1] == 'd') {
 			size_t	v = ++j;
 
-			while (j < len && is_alnum((unsigned char) rec[j]))
+			while (j < len && ascii_alnum((unsigned char) rec[j]))
 				j++;
-			if (j < len && rec[j] != ';' && !is_wsp((unsigned char) rec[j])) {
+			if (j < len && rec[j] != ';' && !ascii_wsp((unsigned char) rec[j])) {
 				mtasts_why(why, whylen, "byte %zu: id may hold only letters and digits",
 					   j + 1);
 				return (MTASTS_PERM);
@@ -204,7 +189,7 @@ mtasts_txt_parse(const char *rec, size_t len, struct mtasts_txt *out,
 				mtasts_why(why, whylen, "byte %zu: empty value", v + 1);
 				return (MTASTS_PERM);
 			}
-			if (j < len && rec[j] != ';' && !is_wsp((unsigned char) rec[j])) {
+			if (j < len && rec[j] != ';' && !ascii_wsp((unsigned char) rec[j])) {
 				mtasts_why(why, whylen, "byte %zu: character 0x%02x not allowed in a value",
 					   j + 1, (unsigned) (unsigned char) rec[j]);
 				return (MTASTS_PERM);

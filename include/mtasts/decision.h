@@ -75,5 +75,7 @@ void	mtasts_decide(struct mtasts_store *, struct mtasts_audit *,
 		const char *domain, const char *mx, int flags,
 		struct mtasts_decision *out);
 void	mtasts_decision_clear(struct mtasts_decision *);
+/* mtasts_decision_matches - 1 when host matches one of d->mx, else 0 */
+int	mtasts_decision_matches(const struct mtasts_decision *, const char *host);
 
 #endif

@@ -36,6 +36,8 @@ cache|$builddir/tests/cache-test"
 [ -f "$srcdir/tests/harness.sh" ] && PARTS="$PARTS
 harness|sh $srcdir/tests/harness.sh
 check|sh $srcdir/tests/check.sh"
+[ -f "$srcdir/tests/exim.sh" ] && PARTS="$PARTS
+exim|sh $srcdir/tests/exim.sh"
 
 total_p=0 total_f=0 total_s=0
 log=$(mktemp)

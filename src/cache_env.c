@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -154,7 +155,7 @@ env_check(MDB_env *env, char *why, size_t whylen)
 			   "header needs %llu", (long long) fst.st_size,
 			   (unsigned long long) (info.me_last_pgno + 1)
 			   * st.ms_psize);
-		return (-1);
+		return (-2);
 	}
 	/* Exim and the daemon exec helpers: do not leak the data file. */
 	(void) fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
@@ -232,6 +233,17 @@ open_err(int rc, const char *path, char *why, size_t whylen)
 		mtasts_cache_err(rc, "open", why, whylen);
 }
 
+/*
+ * damaged - LMDB codes that mean the file itself is bad: retrying cannot
+ * help, only mtasts_cache_rebuild() (or an admin) can.
+ */
+static int
+damaged(int rc)
+{
+	return (rc == MDB_INVALID || rc == MDB_CORRUPTED
+		|| rc == MDB_PAGE_NOTFOUND || rc == MDB_VERSION_MISMATCH);
+}
+
 /* env_open - open a new environment; MTASTS_NONE when the file is empty */
 
 static enum mtasts_status
@@ -244,6 +256,7 @@ env_open(const char *path, int rdwr, int missing, struct cache_env **out,
 	struct stat st;
 	int	rc, fd, dead, n, created = 0;
 	unsigned flags = MDB_NOSUBDIR | MDB_NOTLS | (rdwr ? 0 : MDB_RDONLY);
+	enum mtasts_status fail_st = MTASTS_TEMP;
 
 	if ((ce = calloc(1, sizeof(*ce))) == NULL) {
 		mtasts_why(why, whylen, "out of memory");
@@ -268,6 +281,8 @@ env_open(const char *path, int rdwr, int missing, struct cache_env **out,
 	}
 	if (rc != 0) {
 		open_err(rc, path, why, whylen);
+		if (damaged(rc))
+			fail_st = MTASTS_PERM;
 		goto fail;
 	}
 	if (created) {
@@ -275,8 +290,11 @@ env_open(const char *path, int rdwr, int missing, struct cache_env **out,
 		if (n > 0 && (size_t) n < sizeof(lock))
 			(void) chmod(lock, CACHE_FILE_MODE);
 	}
-	if (env_check(ce->env, why, whylen) != 0)
+	if ((rc = env_check(ce->env, why, whylen)) != 0) {
+		if (rc == -2)
+			fail_st = MTASTS_PERM;
 		goto fail;
+	}
 	(void) mdb_reader_check(ce->env, &dead);
 	if ((rc = mtasts_cache_txn_read(ce, &txn)) == 0) {
 		if ((rc = mdb_dbi_open(txn, NULL, 0, &ce->dbi)) == 0)
@@ -286,6 +304,8 @@ env_open(const char *path, int rdwr, int missing, struct cache_env **out,
 	}
 	if (rc != 0) {
 		mtasts_cache_err(rc, "open", why, whylen);
+		if (damaged(rc))
+			fail_st = MTASTS_PERM;
 		goto fail;
 	}
 	if (mdb_env_get_fd(ce->env, &fd) != 0 || fstat(fd, &st) != 0) {
@@ -303,7 +323,7 @@ env_open(const char *path, int rdwr, int missing, struct cache_env **out,
 fail:
 	mdb_env_close(ce->env);
 	free(ce);
-	return (MTASTS_TEMP);
+	return (fail_st);
 }
 
 /* cache_handle - wrap an environment (NULL: empty) in a handle */
@@ -440,3 +460,56 @@ mtasts_cache_close(struct mtasts_cache *c)
 	(void) pthread_mutex_unlock(&registry_lock);
 }
 
+
+/* mtasts_cache_rebuild - move a damaged cache file aside */
+
+enum mtasts_status
+mtasts_cache_rebuild(const char *path, char *aside, size_t asidelen,
+		     char *why, size_t whylen)
+{
+	char	lock[4096];
+	struct cache_env *ce;
+	int	n;
+
+	if (path == NULL)
+		path = MTASTS_DEFAULT_CACHE;
+	if (pthread_once(&registry_once, registry_init) != 0
+	    || pthread_mutex_lock(&registry_lock) != 0) {
+		mtasts_why(why, whylen, "registry lock failed");
+		return (MTASTS_TEMP);
+	}
+	for (ce = registry; ce; ce = ce->next) {
+		if (ce->pid == getpid()) {
+			struct stat st;
+
+			if (stat(path, &st) == 0 && st.st_dev == ce->dev
+			    && st.st_ino == ce->ino) {
+				(void) pthread_mutex_unlock(&registry_lock);
+				mtasts_why(why, whylen, "%s is open in this process", path);
+				return (MTASTS_PERM);
+			}
+		}
+	}
+	n = snprintf(aside, asidelen, "%s.damaged-%lld", path, (long long) time(NULL));
+	if (n < 0 || (size_t) n >= asidelen) {
+		(void) pthread_mutex_unlock(&registry_lock);
+		mtasts_why(why, whylen, "path too long");
+		return (MTASTS_PERM);
+	}
+	/*
+	 * rename(2) is atomic: other processes that still map the old file
+	 * keep reading it until they reopen, and the next open creates a
+	 * fresh file. The lock file goes too, since its reader table
+	 * describes the old data file.
+	 */
+	if (rename(path, aside) != 0) {
+		(void) pthread_mutex_unlock(&registry_lock);
+		mtasts_why(why, whylen, "rename %s: %s", path, strerror(errno));
+		return (MTASTS_TEMP);
+	}
+	n = snprintf(lock, sizeof(lock), "%s-lock", path);
+	if (n > 0 && (size_t) n < sizeof(lock))
+		(void) unlink(lock);
+	(void) pthread_mutex_unlock(&registry_lock);
+	return (MTASTS_OK);
+}

@@ -61,8 +61,16 @@ store_cache(struct mtasts_store *s, char *why, size_t whylen)
 	 * admin can still inspect lookups as another user.
 	 */
 	st = mtasts_cache_open(s->cfg->cache_path, MTASTS_CACHE_RDWR, &s->cache, why, whylen);
-	if (st == MTASTS_OK || st == MTASTS_NONE)
+	if (st == MTASTS_OK || st == MTASTS_NONE) {
+		s->cache_damaged = 0;
 		return (s->cache);
+	}
+	if (st == MTASTS_PERM) {
+		/* The file is damaged: only mtasts_store_repair() helps. */
+		s->cache_damaged = 1;
+		s->cache = NULL;
+		return (NULL);
+	}
 	/*
 	 * Only an existing file is worth reading without writing: a cache
 	 * that can never hold anything would silently drop RFC 8461's
@@ -128,6 +136,35 @@ store_fetch_ctx(struct mtasts_store *s, char *why, size_t whylen)
 	fx = s->fetch;
 	pthread_mutex_unlock(&s->lock);
 	return (fx);
+}
+
+/* mtasts_store_repair - move a damaged cache aside and start afresh */
+
+enum mtasts_status
+mtasts_store_repair(struct mtasts_store *s, char *why, size_t whylen)
+{
+	char	aside[4096 + 64], err[MTASTS_REASON_MAX];
+	enum mtasts_status st = MTASTS_NONE;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->cache == NULL && store_cache(s, err, sizeof(err)) == NULL && s->cache_damaged) {
+		st = mtasts_cache_rebuild(s->cfg->cache_path, aside, sizeof(aside), why, whylen);
+		if (st == MTASTS_OK) {
+			syslog(s->cfg->syslog_facility | LOG_ERR,
+			       "mtasts: policy cache %s was damaged (%s); moved to %s and "
+			       "started empty: every cached policy is fetched again",
+			       s->cfg->cache_path, err, aside);
+			mtasts_why(why, whylen, "cache %s was damaged (%s); moved to %s, started empty",
+				   s->cfg->cache_path, err, aside);
+			s->cache_damaged = 0;
+			if (store_cache(s, err, sizeof(err)) == NULL) {
+				st = MTASTS_TEMP;
+				mtasts_why(why, whylen, "cache %s: %s", s->cfg->cache_path, err);
+			}
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return (st);
 }
 
 /* mtasts_store_close - free a store */
@@ -225,7 +262,8 @@ mtasts_store_lookup(struct mtasts_store *s, const char *domain, int flags,
 	if (cache == NULL) {
 		l->internal = 1;
 		l->outcome = MTASTS_OUTCOME_TEMP;
-		mtasts_why(l->reason, sizeof(l->reason), "policy cache unavailable: %s", why);
+		mtasts_why(l->reason, sizeof(l->reason), "policy cache unavailable: %s%s", why,
+			   s->cache_damaged ? " (damaged: mtastsd rebuilds it, or run mtasts cache rebuild)" : "");
 		return;
 	}
 	st = mtasts_cache_get(cache, domain, &e, why, sizeof(why));

@@ -20,6 +20,7 @@ struct mtasts_store {
 	pthread_mutex_t lock;		/* guards cache (re)open and inflight */
 	struct mtasts_cache *cache;	/* NULL until it opens */
 	int	cache_rdonly;
+	int	cache_damaged;		/* last open found the file damaged */
 	struct mtasts_fetch_ctx *fetch;	/* shared by all threads; built on first use */
 	pthread_key_t dns_key;		/* one resolver per thread */
 	struct store_inflight *inflight;	/* network lookups in progress */

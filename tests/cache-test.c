@@ -535,10 +535,21 @@ t_badfile(char *msg, size_t msglen)
 	CHECK(write_file(ct_path("junk.lmdb"), junk, sizeof(junk)) == 0,
 	      "write");
 	CHECK(mtasts_cache_open(ct_path("junk.lmdb"), MTASTS_CACHE_RDONLY, &c,
-			why, sizeof(why)) == MTASTS_TEMP, "junk ro opened");
+			why, sizeof(why)) == MTASTS_PERM, "junk ro opened");
 	CHECK(strstr(why, "not an LMDB file"), "junk reason: %s", why);
 	CHECK(mtasts_cache_open(ct_path("junk.lmdb"), MTASTS_CACHE_RDWR, &c,
-			why, sizeof(why)) == MTASTS_TEMP, "junk rw opened");
+			why, sizeof(why)) == MTASTS_PERM, "junk rw opened");
+	/* Damage is repaired by moving the file aside. */
+	{
+		char	aside[4200];
+
+		CHECK(mtasts_cache_rebuild(ct_path("junk.lmdb"), aside, sizeof(aside),
+				why, sizeof(why)) == MTASTS_OK, "rebuild: %s", why);
+		CHECK(access(aside, F_OK) == 0, "aside file %s missing", aside);
+		CHECK(mtasts_cache_open(ct_path("junk.lmdb"), MTASTS_CACHE_RDWR, &c,
+				why, sizeof(why)) == MTASTS_OK, "after rebuild: %s", why);
+		mtasts_cache_close(c);
+	}
 
 	/* A real database with many pages, then cut short. */
 	CHECK(mtasts_cache_open(ct_path("cut.lmdb"), MTASTS_CACHE_RDWR, &c,
@@ -557,11 +568,11 @@ t_badfile(char *msg, size_t msglen)
 	CHECK(stat(ct_path("cut.lmdb"), &st) == 0, "stat");
 	CHECK(truncate(ct_path("cut.lmdb"), st.st_size / 2) == 0, "truncate");
 	CHECK(mtasts_cache_open(ct_path("cut.lmdb"), MTASTS_CACHE_RDONLY, &c,
-			why, sizeof(why)) == MTASTS_TEMP, "half file opened");
+			why, sizeof(why)) == MTASTS_PERM, "half file opened");
 	CHECK(strstr(why, "truncated"), "half reason: %s", why);
 	CHECK(truncate(ct_path("cut.lmdb"), 5000) == 0, "truncate");
 	CHECK(mtasts_cache_open(ct_path("cut.lmdb"), MTASTS_CACHE_RDWR, &c,
-			why, sizeof(why)) == MTASTS_TEMP, "stub file opened");
+			why, sizeof(why)) == MTASTS_PERM, "stub file opened");
 
 	/* An empty file is a cache nobody has written yet. */
 	CHECK(write_file(ct_path("empty.lmdb"), "", 0) == 0, "write");

@@ -4,6 +4,7 @@
 # Each tests/cli/*.t file is a few shell assignments:
 #   args='...'        arguments to mtasts ($D = tests/cli, $S = source tree)
 #   stdin=FILE        optional, a file in tests/cli fed to stdin
+#   setup='...'       optional, shell run before the case (and cleanup= after)
 #   exit=N            expected exit status (required)
 #   stdout='...'      optional, exact expected stdout (without final newline)
 #   stdout_has='...'  optional, substring expected in stdout
@@ -21,8 +22,9 @@ trap 'rm -f "$out" "$err"' EXIT INT TERM
 pass=0 fail=0
 for t in "$D"/*.t; do
 	name=$(basename "$t" .t)
-	args='' stdin='' exit='' stdout='__unset__' stdout_has='' stderr_has=''
+	args='' stdin='' exit='' stdout='__unset__' stdout_has='' stderr_has='' setup='' cleanup=''
 	. "$t"
+	[ -n "$setup" ] && eval "$setup"
 	if [ -z "$exit" ]; then
 		echo "FAIL cli/$name: no exit= in case file"; fail=$((fail + 1)); continue
 	fi
@@ -32,6 +34,7 @@ for t in "$D"/*.t; do
 		eval "\"\$MTASTS\" $args" </dev/null >"$out" 2>"$err"
 	fi
 	rc=$?
+	[ -n "$cleanup" ] && eval "$cleanup"
 	why=''
 	[ "$rc" -eq "$exit" ] || why="exit $rc, expected $exit"
 	if [ -z "$why" ] && [ "$stdout" != '__unset__' ] && [ "$(cat "$out")" != "$stdout" ]; then

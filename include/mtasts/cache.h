@@ -27,10 +27,12 @@
  *			get answers MTASTS_NONE, foreach sees nothing and
  *			writes fail. It does not notice the file appearing
  *			later; open again for that.
- *	MTASTS_TEMP	cannot use the file; why says why (not an LMDB file,
- *			truncated, permission, missing directory, a RDWR
- *			open of a file this process holds read-only, ...)
- *	MTASTS_PERM	bad flags
+ *	MTASTS_TEMP	cannot use the file now; why says why (permission,
+ *			missing directory, a RDWR open of a file this
+ *			process holds read-only, ...)
+ *	MTASTS_PERM	bad flags, or the file itself is damaged (not an
+ *			LMDB file, truncated, corrupt): retrying will not
+ *			help; see mtasts_cache_rebuild()
  *	On OK and NONE the caller owns *out and releases it with
  *	mtasts_cache_close(); otherwise *out is NULL.
  *
@@ -59,6 +61,14 @@
  *	mtasts_cache_purge() removes every entry, corrupt ones included;
  *	when cb is not NULL it is called after the commit once per removed
  *	key (printable form) and *count (when not NULL) is set.
+ *
+ *	mtasts_cache_rebuild() moves a damaged cache file aside (renamed to
+ *	PATH.damaged-UNIXTIME, written to aside[asidelen]) and removes its
+ *	lock file, so the next read-write open starts an empty cache. It
+ *	refuses (MTASTS_PERM) while this process has the file open. Every
+ *	policy the file held is lost: callers log that loudly. Only the
+ *	daemon and the admin's tool call it; inside an MTA's delivery
+ *	process a damaged cache defers mail instead.
  *
  *	mtasts_cache_foreach() calls cb for each entry in key order, on a
  *	snapshot taken when it starts; the entry is valid during the call
@@ -156,6 +166,8 @@ enum mtasts_status mtasts_cache_del(struct mtasts_cache *, const char *domain,
 enum mtasts_status mtasts_cache_purge(struct mtasts_cache *,
 		void (*cb)(void *arg, const char *domain), void *arg,
 		size_t *count, char *why, size_t whylen);
+enum mtasts_status mtasts_cache_rebuild(const char *path, char *aside,
+		size_t asidelen, char *why, size_t whylen);
 enum mtasts_status mtasts_cache_foreach(struct mtasts_cache *,
 		int (*cb)(void *arg, const struct mtasts_cache_entry *),
 		void *arg, char *why, size_t whylen);

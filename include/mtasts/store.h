@@ -73,6 +73,14 @@ const char *mtasts_outcome_str(enum mtasts_outcome);
 struct mtasts_store *mtasts_store_open(const struct mtasts_config *,
 		char *why, size_t whylen);
 void	mtasts_store_close(struct mtasts_store *);
+/*
+ * mtasts_store_repair - when the cache file is damaged (not LMDB,
+ * truncated, corrupt), move it aside, log that at LOG_ERR and start an
+ * empty cache. MTASTS_OK repaired (why says what happened), MTASTS_NONE
+ * nothing to repair, else failed. For the daemon and the admin's tool:
+ * an MTA's delivery process never repairs, it defers.
+ */
+enum mtasts_status mtasts_store_repair(struct mtasts_store *, char *why, size_t whylen);
 /* mtasts_store_config - the config the store was opened with */
 const struct mtasts_config *mtasts_store_config(const struct mtasts_store *);
 void	mtasts_store_lookup(struct mtasts_store *, const char *domain,

@@ -17,6 +17,9 @@
  *	cache purge [DOMAIN]	remove one entry or all; "purged DOMAIN" for
  *				each removed entry; exit 1 when DOMAIN is
  *				absent
+ *	cache rebuild		when the file is damaged (not LMDB, truncated,
+ *				corrupt), move it aside and start empty;
+ *				"cache FILE is not damaged" otherwise
  *
  *	Cache errors print "mtasts: cache FILE: reason" and exit 75
  *	(EX_TEMPFAIL); usage errors exit 64. list and show open the file
@@ -43,7 +46,7 @@
 #include "cmd.h"
 
 #define CACHE_USAGE \
-	"usage: mtasts cache list [--json] | show DOMAIN | purge [DOMAIN]\n"
+	"usage: mtasts cache list [--json] | show DOMAIN | purge [DOMAIN] | rebuild\n"
 
 /* Room for "YYYY-MM-DDTHH:MM:SSZ" even with a far-off year. */
 #define ISO_TIME_MAX	32
@@ -308,7 +311,32 @@ cache_purge(const char *path, const char *arg)
 	return (out_done(ret));
 }
 
-/* cmd_cache - mtasts cache list|show|purge */
+/* cache_rebuild - move a damaged cache file aside */
+
+static int
+cache_rebuild(const char *path)
+{
+	struct mtasts_cache *c;
+	char	why[MTASTS_REASON_MAX], aside[4096 + 64];
+	enum mtasts_status s;
+
+	s = mtasts_cache_open(path, MTASTS_CACHE_RDONLY, &c, why, sizeof(why));
+	if (s == MTASTS_OK || s == MTASTS_NONE) {
+		mtasts_cache_close(c);
+		printf("cache %s is not damaged\n", path);
+		return (0);
+	}
+	if (s != MTASTS_PERM)
+		return (cache_fail(path, why));
+	fprintf(stderr, "mtasts: cache %s: %s\n", path, why);
+	if (mtasts_cache_rebuild(path, aside, sizeof(aside), why, sizeof(why)) != MTASTS_OK)
+		return (cache_fail(path, why));
+	printf("moved the damaged cache to %s; the cache starts empty and "
+	       "every policy is fetched again\n", aside);
+	return (0);
+}
+
+/* cmd_cache - mtasts cache list|show|purge|rebuild */
 
 int
 cmd_cache(struct cmd_ctx *ctx, int argc, char **argv)
@@ -327,6 +355,9 @@ cmd_cache(struct cmd_ctx *ctx, int argc, char **argv)
 	} else if (strcmp(argv[1], "purge") == 0) {
 		if (argc > 3)
 			goto usage;
+	} else if (strcmp(argv[1], "rebuild") == 0) {
+		if (argc != 2)
+			goto usage;
 	} else {
 		goto usage;
 	}
@@ -337,6 +368,8 @@ cmd_cache(struct cmd_ctx *ctx, int argc, char **argv)
 		return (cache_list(path, argc == 3));
 	if (strcmp(argv[1], "show") == 0)
 		return (cache_show(path, argv[2]));
+	if (strcmp(argv[1], "rebuild") == 0)
+		return (cache_rebuild(path));
 	return (cache_purge(path, argc == 3 ? argv[2] : NULL));
 
 usage:

@@ -38,7 +38,7 @@ static const struct {
 	{"config-check", cmd_config_check, "config-check [FILE]"},
 	{"lookup", cmd_lookup, "lookup [--cache-only] DOMAIN"},
 	{"check", cmd_check, "check [--json] DOMAIN"},
-	{"cache", cmd_cache, "cache list [--json] | show DOMAIN | purge [DOMAIN]"},
+	{"cache", cmd_cache, "cache list [--json] | show DOMAIN | purge [DOMAIN] | rebuild"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

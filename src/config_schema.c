@@ -264,8 +264,35 @@ static const struct cfg_enum temp_actions[] = {
 	{NULL, 0}
 };
 
+/* ---- [tlsrpt] tlsrpt.sendmail_args entry: one argument, no control bytes */
+
+static enum mtasts_status
+tlsrpt_arg_item(const char *text, size_t len, void *elem, char *err,
+		size_t errlen)
+{
+	char  **slot = elem;
+	size_t	i;
+
+	/* argv strings end at a NUL; a newline would forge log lines. */
+	for (i = 0; i < len; i++) {
+		if ((unsigned char) text[i] < 0x20 || text[i] == 0x7f) {
+			mtasts_why(err, errlen, "must not contain control characters");
+			return (MTASTS_PERM);
+		}
+	}
+	if (len == 0 || len > MTASTS_CONFIG_STRING_MAX) {
+		mtasts_why(err, errlen, "must be 1 to %d characters",
+			   MTASTS_CONFIG_STRING_MAX);
+		return (MTASTS_PERM);
+	}
+	if ((*slot = strndup(text, len)) == NULL)
+		return (MTASTS_TEMP);
+	return (MTASTS_OK);
+}
+
 #define CF(f)	offsetof(struct mtasts_config, f)
 #define DF(f)	offsetof(struct mtasts_domain_cfg, f)
+#define MF(f)	offsetof(struct mtasts_map_cfg, f)
 
 const struct cfg_key mtasts_config_schema[] = {
 	{.path = "resolver.servers", .type = CFG_LIST,
@@ -306,6 +333,90 @@ const struct cfg_key mtasts_config_schema[] = {
 	{.path = "domains.*.on_temp_failure", .type = CFG_ENUM,
 	 .names = temp_actions,
 	 .def = MTASTS_TEMP_UNSET, .off = DF(on_temp_failure)},
+
+	/* mtastsd(8); items and value names in config_daemon.c */
+	{.path = "daemon.listen", .type = CFG_LIST, .max = MTASTS_LISTEN_MAX,
+	 .off = CF(daemon_listen), .off_n = CF(ndaemon_listen),
+	 .elem_size = sizeof(struct mtasts_listen),
+	 .item = mtasts_cfg_listen_item},
+	{.path = "daemon.user", .type = CFG_STRING, .off = CF(daemon_user)},
+	{.path = "daemon.group", .type = CFG_STRING, .off = CF(daemon_group)},
+	{.path = "daemon.pid_file", .type = CFG_STRING,
+	 .def_str = MTASTS_DEFAULT_PID_FILE, .off = CF(daemon_pid_file)},
+	{.path = "daemon.socket_mode", .type = CFG_ENUM,
+	 .names = mtasts_cfg_socket_modes, .def = 0660,
+	 .off = CF(daemon_socket_mode)},
+	{.path = "daemon.socket_group", .type = CFG_STRING,
+	 .off = CF(daemon_socket_group)},
+	{.path = "daemon.workers", .type = CFG_SECONDS,
+	 .min = 1, .max = MTASTS_DAEMON_WORKERS_MAX,
+	 .def = MTASTS_DAEMON_WORKERS_DEFAULT, .off = CF(daemon_workers)},
+	{.path = "daemon.idle_timeout", .type = CFG_SECONDS,
+	 .min = 1, .max = MTASTS_DAEMON_IDLE_MAX,
+	 .def = MTASTS_DAEMON_IDLE_DEFAULT, .off = CF(daemon_idle_timeout)},
+	{.path = "daemon.refresh_period", .type = CFG_SECONDS,
+	 .min = 1, .max = MTASTS_DAEMON_REFRESH_MAX,
+	 .def = MTASTS_DAEMON_REFRESH_DEFAULT, .off = CF(daemon_refresh_period)},
+
+	{.path = "maps", .type = CFG_NAMED, .max = MTASTS_CONFIG_MAPS_MAX,
+	 .off = CF(maps), .off_n = CF(nmaps),
+	 .elem_size = sizeof(struct mtasts_map_cfg), .item = mtasts_cfg_map_item},
+	{.path = "maps.*.strict_testing", .type = CFG_ENUM,
+	 .names = mtasts_cfg_bools, .def = 0, .off = MF(strict_testing)},
+	{.path = "maps.*.on_temp_failure", .type = CFG_ENUM,
+	 .names = temp_actions, .def = MTASTS_TEMP_DELIVER,
+	 .off = MF(on_temp_failure)},
+	{.path = "maps.*.sts_attributes", .type = CFG_ENUM,
+	 .names = mtasts_cfg_bools, .def = 0, .off = MF(sts_attributes)},
+	{.path = "maps.*.expand_wildcards", .type = CFG_ENUM,
+	 .names = mtasts_cfg_bools, .def = 1, .off = MF(expand_wildcards)},
+
+	/* ---- [tlsrpt] mtasts report / stats (RFC 8460); see mtasts.yaml(5) */
+	{.path = "tlsrpt.organization", .type = CFG_STRING,
+	 .off = CF(tlsrpt_organization)},
+	{.path = "tlsrpt.contact", .type = CFG_STRING, .off = CF(tlsrpt_contact)},
+	{.path = "tlsrpt.from", .type = CFG_STRING, .off = CF(tlsrpt_from)},
+	{.path = "tlsrpt.sending_ip", .type = CFG_STRING,
+	 .off = CF(tlsrpt_sending_ip)},
+	{.path = "tlsrpt.sendmail", .type = CFG_STRING,
+	 .def_str = MTASTS_TLSRPT_SENDMAIL_DEFAULT, .off = CF(tlsrpt_sendmail)},
+	{.path = "tlsrpt.sendmail_args", .type = CFG_LIST,
+	 .max = MTASTS_TLSRPT_ARGS_MAX,
+	 .off = CF(tlsrpt_sendmail_args), .off_n = CF(ntlsrpt_sendmail_args),
+	 .elem_size = sizeof(char *), .item = tlsrpt_arg_item,
+	 .item_free = mx_free},
+	{.path = "tlsrpt.state_file", .type = CFG_STRING,
+	 .def_str = MTASTS_TLSRPT_STATE_DEFAULT, .off = CF(tlsrpt_state_file)},
+	{.path = "tlsrpt.spool_dir", .type = CFG_STRING,
+	 .def_str = MTASTS_TLSRPT_SPOOL_DEFAULT, .off = CF(tlsrpt_spool_dir)},
+	{.path = "tlsrpt.audit_log", .type = CFG_STRING,
+	 .off = CF(tlsrpt_audit_log)},
+	{.path = "tlsrpt.timeout", .type = CFG_SECONDS,
+	 .min = 1, .max = MTASTS_TLSRPT_TIMEOUT_MAX,
+	 .def = MTASTS_TLSRPT_TIMEOUT_DEFAULT, .off = CF(tlsrpt_timeout)},
+	/* Bytes, read as an integer ("1000000"); a unit suffix would mean seconds. */
+	{.path = "tlsrpt.max_size", .type = CFG_SECONDS,
+	 .min = 1024, .max = MTASTS_TLSRPT_SIZE_MAX,
+	 .def = MTASTS_TLSRPT_SIZE_DEFAULT, .off = CF(tlsrpt_max_size)},
+
+	/* ---- [milter] mtasts-milter(8); milter.header is checked there */
+	{.path = "milter.socket", .type = CFG_STRING,
+	 .def_str = MTASTS_MILTER_SOCKET_DEFAULT, .off = CF(milter_socket)},
+	{.path = "milter.action", .type = CFG_ENUM,
+	 .names = (const struct cfg_enum[]) {
+		 {"accept", MTASTS_MILTER_ACCEPT},
+		 {"tempfail", MTASTS_MILTER_TEMPFAIL}, {NULL, 0}},
+	 .def = MTASTS_MILTER_ACCEPT, .off = CF(milter_action)},
+	{.path = "milter.header", .type = CFG_STRING, .off = CF(milter_header)},
+	{.path = "milter.user", .type = CFG_STRING, .off = CF(milter_user)},
+	{.path = "milter.group", .type = CFG_STRING, .off = CF(milter_group)},
+	{.path = "milter.socket_mode", .type = CFG_ENUM,
+	 .names = mtasts_cfg_socket_modes, .def = 0660,
+	 .off = CF(milter_socket_mode)},
+	{.path = "milter.socket_group", .type = CFG_STRING,
+	 .off = CF(milter_socket_group)},
+	{.path = "milter.pid_file", .type = CFG_STRING,
+	 .def_str = MTASTS_MILTER_PID_DEFAULT, .off = CF(milter_pid_file)},
 
 	{.path = NULL}
 };

@@ -47,7 +47,7 @@ mtasts_netstring_parse(const char *buf, size_t len, size_t max,
 			return (MTASTS_PERM);
 		}
 		/* n * 10 + d > max, written so that nothing can overflow. */
-		if (n > max / 10 || n * 10 > max - (size_t) (c - '0')) {
+		if ((size_t) (c - '0') > max || n > (max - (size_t) (c - '0')) / 10) {
 			mtasts_why(why, whylen, "netstring longer than %zu bytes", max);
 			return (MTASTS_PERM);
 		}

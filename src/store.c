@@ -280,7 +280,8 @@ mtasts_store_lookup(struct mtasts_store *s, const char *domain, int flags,
 		}
 		have_policy = 1;
 		if ((flags & MTASTS_STORE_CACHE_ONLY)
-		    || now - e.last_checked < (time_t) s->cfg->cache_refresh_interval) {
+		    || (!(flags & MTASTS_STORE_REFETCH)
+			&& now - e.last_checked < (time_t) s->cfg->cache_refresh_interval)) {
 			mtasts_why(l->reason, sizeof(l->reason), "cached policy, fetched %lds ago",
 				   (long) (now - e.fetched_at));
 			mtasts_cache_entry_free(&e);
@@ -301,6 +302,6 @@ mtasts_store_lookup(struct mtasts_store *s, const char *domain, int flags,
 		return;
 	}
 	/* The network: shared with other threads asking about this domain. */
-	store_network_shared(s, cache, have_policy ? &e : NULL, l);
+	store_network_shared(s, cache, have_policy ? &e : NULL, flags, l);
 	mtasts_cache_entry_free(&e);
 }

@@ -28,7 +28,8 @@ struct mtasts_store {
 
 /* store_network_shared - the network part, one per domain at a time */
 void	store_network_shared(struct mtasts_store *, struct mtasts_cache *,
-		const struct mtasts_cache_entry *cached, struct mtasts_lookup *);
+		const struct mtasts_cache_entry *cached, int flags,
+		struct mtasts_lookup *);
 /* store_fetch_ctx - the HTTPS context, built on first use; NULL with why */
 const struct mtasts_fetch_ctx *store_fetch_ctx(struct mtasts_store *,
 		char *why, size_t whylen);

@@ -208,7 +208,8 @@ touch(struct mtasts_store *s, struct mtasts_cache *cache, const char *domain)
 
 static void
 store_network(struct mtasts_store *s, struct mtasts_cache *cache,
-	      const struct mtasts_cache_entry *cached, struct mtasts_lookup *l)
+	      const struct mtasts_cache_entry *cached, int flags,
+	      struct mtasts_lookup *l)
 {
 	struct mtasts_dns *dns;
 	struct mtasts_txt txt;
@@ -228,7 +229,7 @@ store_network(struct mtasts_store *s, struct mtasts_cache *cache,
 	if (cached) {
 		switch (st) {
 		case MTASTS_OK:
-			if (strcmp(txt.id, cached->id) == 0) {
+			if (strcmp(txt.id, cached->id) == 0 && !(flags & MTASTS_STORE_REFETCH)) {
 				touch(s, cache, l->domain);
 				mtasts_why(l->reason, sizeof(l->reason),
 					   "cached policy, TXT id %s unchanged", txt.id);
@@ -242,10 +243,17 @@ store_network(struct mtasts_store *s, struct mtasts_cache *cache,
 				*l = fresh;
 				return;
 			}
-			/* RFC 8461 3.3: a failed refresh keeps the cached policy. */
-			touch(s, cache, l->domain);
+			/*
+			 * RFC 8461 3.3: a failed refresh keeps the cached
+			 * policy. A lookup records the attempt so deliveries do
+			 * not retry the fetch each time; a refetch does not, so
+			 * the daemon's next sweep tries again.
+			 */
+			if (!(flags & MTASTS_STORE_REFETCH))
+				touch(s, cache, l->domain);
 			mtasts_why(l->reason, sizeof(l->reason),
-				   "TXT id changed to %s but the new policy failed (%s); cached policy applies",
+				   "%s %s but the new policy failed (%s); cached policy applies",
+				   strcmp(txt.id, cached->id) ? "TXT id changed to" : "refetch of id",
 				   txt.id, fresh.reason);
 			mtasts_lookup_clear(&fresh);
 			return;
@@ -319,7 +327,8 @@ inflight_free(struct store_inflight *f)
 
 void
 store_network_shared(struct mtasts_store *s, struct mtasts_cache *cache,
-		     const struct mtasts_cache_entry *cached, struct mtasts_lookup *l)
+		     const struct mtasts_cache_entry *cached, int flags,
+		     struct mtasts_lookup *l)
 {
 	struct store_inflight *f, **fp;
 
@@ -342,7 +351,7 @@ store_network_shared(struct mtasts_store *s, struct mtasts_cache *cache,
 		/* Cannot share: do it alone, which is merely slower. */
 		free(f);
 		pthread_mutex_unlock(&s->lock);
-		store_network(s, cache, cached, l);
+		store_network(s, cache, cached, flags, l);
 		return;
 	}
 	(void) snprintf(f->domain, sizeof(f->domain), "%s", l->domain);
@@ -350,7 +359,7 @@ store_network_shared(struct mtasts_store *s, struct mtasts_cache *cache,
 	s->inflight = f;
 	pthread_mutex_unlock(&s->lock);
 
-	store_network(s, cache, cached, l);
+	store_network(s, cache, cached, flags, l);
 
 	pthread_mutex_lock(&s->lock);
 	for (fp = &s->inflight; *fp; fp = &(*fp)->next) {

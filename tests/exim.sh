@@ -67,6 +67,16 @@ ip netns del $probe
 module=$builddir/.libs/mtasts_exim.so
 [ -f "$module" ] || broken "no $module: build mtasts_exim.la first"
 module=$(cd "$(dirname "$module")" && pwd)/$(basename "$module")
+# A sanitizer build (CI) links the module to the ASan runtime, which must
+# be loaded before anything else in Exim's process: preload it, and let
+# Exim keep the variables (exim.conf.in's keep_environment). Leak checks
+# stay off: Exim itself does not free at exit.
+# Only Exim gets it (test-harness/exim/setup.sh reads EXIM_PRELOAD): the
+# world's servers and tools must not run under ASan.
+if ldd "$module" 2>/dev/null | grep -q 'libasan'; then
+	EXIM_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)
+	export EXIM_PRELOAD
+fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-exim.XXXXXX") || broken "mktemp failed"
 root=${MTASTS_EXIM_ROOT:-$dir/exim-root}

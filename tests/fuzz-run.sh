@@ -70,7 +70,9 @@ mkdir -p "$work/obj"
 for f in "$srcdir"/src/*.c "$srcdir"/tests/mutate_config.c; do
 	[ -f "$f" ] && echo "$f"
 done | xargs -P 2 -I{} sh -c '
-	o="$1/obj/$(echo "$2" | tr / _ | sed "s/\.c$/.o/")"
+	# basename: a relative srcdir ("..") would make hidden files the
+	# archive glob below cannot see.
+	o="$1/obj/$(basename "$2" .c).o"
 	# shellcheck disable=SC2086
 	$3 $4 -fsanitize=fuzzer-no-link -c "$2" -o "$o" 2>"$o.err" || rm -f "$o"
 ' sh "$work" {} "$cc" "$cflags"

@@ -20,12 +20,12 @@ export srcdir_abs builddir_abs
 V=$srcdir/tests/vectors
 # name|command
 PARTS="
-vectors|$builddir/tests/vectors-run $V/txt $V/select $V/policy $V/match $V/key $V/config $V/http
+vectors|$builddir/tests/vectors-run $V/txt $V/select $V/policy $V/match $V/key $V/config $V/http $V/netstring
 mutate|$builddir/tests/mutate-run $V
 cli|sh $srcdir/tests/cli.sh
 fuzz|sh $srcdir/tests/fuzz-run.sh
 "
-for extra in dns-test.sh fetch-test.sh; do
+for extra in dns-test.sh fetch-test.sh tlsrpt.sh daemon.sh; do
 	[ -f "$srcdir/tests/$extra" ] && PARTS="$PARTS
 ${extra%.sh}|sh $srcdir/tests/$extra"
 done
@@ -36,6 +36,8 @@ cache|$builddir/tests/cache-test"
 [ -f "$srcdir/tests/harness.sh" ] && PARTS="$PARTS
 harness|sh $srcdir/tests/harness.sh
 check|sh $srcdir/tests/check.sh"
+[ -f "$srcdir/tests/socketmap-clients.sh" ] && PARTS="$PARTS
+socketmap-clients|sh $srcdir/tests/socketmap-clients.sh"
 [ -f "$srcdir/tests/exim.sh" ] && PARTS="$PARTS
 exim|sh $srcdir/tests/exim.sh"
 

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mtasts/limits.h>
 #include <mtasts/netstring.h>
 #include <mtasts/status.h>
 

@@ -116,7 +116,33 @@ struct mtasts_config {
 	/* maps (mtastsd(8)) */
 	size_t	nmaps;
 	struct mtasts_map_cfg *maps;	/* sorted by name */
+	/* tlsrpt (mtasts report, mtasts stats; RFC 8460) */
+	char   *tlsrpt_organization;	/* organization-name; required to report */
+	char   *tlsrpt_contact;		/* contact-info; NULL: tlsrpt_from */
+	char   *tlsrpt_from;		/* From of mailto: reports */
+	char   *tlsrpt_sending_ip;	/* sending-mta-ip, NULL: left out */
+	char   *tlsrpt_sendmail;	/* sendmail-compatible binary */
+	size_t	ntlsrpt_sendmail_args;
+	char  **tlsrpt_sendmail_args;	/* before "-i -f FROM -- RCPT" */
+	char   *tlsrpt_state_file;	/* what was sent (atomic rewrite) */
+	char   *tlsrpt_spool_dir;	/* reports kept for retries */
+	char   *tlsrpt_audit_log;	/* NULL: json_file */
+	unsigned tlsrpt_timeout;	/* seconds per delivery (https, sendmail) */
+	unsigned tlsrpt_max_size;	/* bytes of one .json.gz */
+	/* milter (mtasts-milter(8)) */
+	char   *milter_socket;		/* libmilter address: unix:PATH, inet:PORT@HOST */
+	int	milter_action;		/* MTASTS_MILTER_ACCEPT or _TEMPFAIL */
+	char   *milter_header;		/* NULL/no: none; yes: X-MTA-STS; or a name */
+	char   *milter_user;		/* NULL: keep the starting user */
+	char   *milter_group;		/* NULL: the user's primary group */
+	int	milter_socket_mode;	/* 0600, 0660 or 0666 (unix socket) */
+	char   *milter_socket_group;	/* NULL: milter_group's */
+	char   *milter_pid_file;	/* written when it forks (no -f) */
 };
+
+/* milter.action: an enforced domain whose policy no MX host can meet */
+#define MTASTS_MILTER_ACCEPT	0	/* log it, accept the recipient */
+#define MTASTS_MILTER_TEMPFAIL	1	/* 451 4.7.5 at RCPT */
 
 enum mtasts_status mtasts_config_load(const char *path,
 		struct mtasts_config **out, char *why, size_t whylen);

@@ -162,6 +162,8 @@
 #define MTASTS_DAEMON_REFRESH_MAX	86400
 /* Refresh lookups at once: the rest of the workers serve deliveries. */
 #define MTASTS_DAEMON_REFRESH_CONCURRENCY 4
+/* Policies one sweep takes on; the next sweep does the rest. */
+#define MTASTS_DAEMON_REFRESH_BATCH	10000
 /* A policy is fetched anew this long before it expires (at most half
  * its lifetime), so a policy host outage at that moment costs nothing. */
 #define MTASTS_DAEMON_REFRESH_AHEAD	3600
@@ -187,5 +189,88 @@
  * waits; a slower answer defers the message, it is not lost. */
 #define MTASTS_EXIM_MX_TIMEOUT_MS	MTASTS_DNS_TIMEOUT_DEFAULT
 /* ---- [exim] end */
+
+/* ---- [tlsrpt] begin: TLS reporting, RFC 8460 (src/tlsrpt*.c, src/dns_txt.c,
+ * mtasts stats / mtasts report) */
+/*
+ * RFC 8460 5.2: "a commonly observed receiver limit is ten megabytes".
+ * tlsrpt.max_size (the gzip file) defaults to that and may not exceed
+ * MTASTS_TLSRPT_SIZE_MAX; the JSON before compression is bounded too,
+ * so a runaway log cannot make the tool eat memory.
+ */
+#define MTASTS_TLSRPT_SIZE_DEFAULT	(10 * 1000 * 1000)
+#define MTASTS_TLSRPT_SIZE_MAX		(100 * 1000 * 1000)
+#define MTASTS_TLSRPT_JSON_MAX		((size_t) 256 * 1024 * 1024)
+/* One audit log line; audit records are a few hundred bytes, but
+ * mx_patterns may list up to MTASTS_POLICY_MX_MAX names. */
+#define MTASTS_TLSRPT_LINE_MAX		(MTASTS_POLICY_MX_MAX * (MTASTS_DOMAIN_MAX + 1) + 4096)
+/* failure-details rows per policy; more distinct (type, MX, address,
+ * reason) keys are counted in one row per result type without them. */
+#define MTASTS_TLSRPT_DETAILS_MAX	1000
+/* failure-reason-code: the audit reason, cut to this (RFC 8460 4.4
+ * calls it "a short text field"). */
+#define MTASTS_TLSRPT_REASON_CODE_MAX	128
+/* rua URIs used from one record, and the length of one URI. */
+#define MTASTS_TLSRPT_RUA_MAX		8
+#define MTASTS_TLSRPT_URI_MAX		1024
+/* RFC 8460 5.5: redeliver for up to 24 hours after the first attempt. */
+#define MTASTS_TLSRPT_RETRY_WINDOW	86400
+/* Days a state entry is kept, so that rerunning an old day never
+ * sends it again while its log may still be around. */
+#define MTASTS_TLSRPT_STATE_KEEP_DAYS	40
+/* State file: lines and total size; it holds a few lines per domain. */
+#define MTASTS_TLSRPT_STATE_LINE_MAX	(MTASTS_TLSRPT_URI_MAX + 512)
+#define MTASTS_TLSRPT_STATE_MAX		((size_t) 64 * 1024 * 1024)
+/* Bytes of an HTTPS reply kept (the body is only shown in errors). */
+#define MTASTS_TLSRPT_REPLY_MAX		(16 * 1024)
+/* tlsrpt.sendmail_args entries. */
+#define MTASTS_TLSRPT_ARGS_MAX		32
+/* Defaults where the config is silent. */
+#define MTASTS_TLSRPT_SENDMAIL_DEFAULT	"/usr/sbin/sendmail"
+#define MTASTS_TLSRPT_STATE_DEFAULT	"/var/lib/mtasts/tlsrpt.state"
+#define MTASTS_TLSRPT_SPOOL_DEFAULT	"/var/lib/mtasts/tlsrpt"
+#define MTASTS_TLSRPT_TIMEOUT_DEFAULT	30	/* seconds, per delivery */
+#define MTASTS_TLSRPT_TIMEOUT_MAX	600
+/* ---- [tlsrpt] end */
+
+/* ---- [clients] begin: the socketmap benchmark client (bench/socketmap.c) */
+/* Connections one run opens, and requests in flight on each. */
+#define MTASTS_BENCH_CLIENTS_MAX	64
+#define MTASTS_BENCH_DEPTH_MAX		1024
+/* Seconds one run may last: a benchmark case is bounded in time. */
+#define MTASTS_BENCH_SECONDS_MAX	60
+/* Lookup domains read from the domain file, and policies "fill" writes. */
+#define MTASTS_BENCH_DOMAINS_MAX	1000000
+/* Latency histogram: buckets of MTASTS_BENCH_BUCKET_NS up to 250 ms;
+ * slower replies land in the last bucket. */
+#define MTASTS_BENCH_BUCKET_NS		250
+#define MTASTS_BENCH_BUCKETS		1000000
+/* After the run's time is up, replies still in flight are awaited this
+ * long (milliseconds) before the connections are closed. */
+#define MTASTS_BENCH_DRAIN_MS		2000
+/* ---- [clients] end */
+
+/* ---- [milter] begin: mtasts-milter, the submission-time milter (plugin/milter/) */
+/* Where libmilter listens when neither milter.socket nor -p says. */
+#define MTASTS_MILTER_SOCKET_DEFAULT	"unix:/run/mtasts/milter.sock"
+#define MTASTS_MILTER_PID_DEFAULT	"/run/mtasts/mtasts-milter.pid"
+/* milter.header: yes/true/on means this name. */
+#define MTASTS_MILTER_HEADER_DEFAULT	"X-MTA-STS"
+/* A header field name (RFC 5322 2.2: printable ASCII but ':'); real
+ * ones are a word or two. */
+#define MTASTS_MILTER_HEADER_NAME_MAX	64
+/* Recipient domains one message's header records; a message to more
+ * distinct domains still gets every recipient checked. */
+#define MTASTS_MILTER_DOMAINS_MAX	64
+/* Copies of our header already in a message that are removed (forged
+ * or left by an earlier hop); more than this tempfails the message. */
+#define MTASTS_MILTER_STRIP_MAX		64
+/* One MX lookup at RCPT (milliseconds): what a stub resolver waits.
+ * Sendmail's milter read timeout (T=R:) must exceed fetch.timeout
+ * plus twice this; see doc/sendmail.md. */
+#define MTASTS_MILTER_MX_TIMEOUT_MS	MTASTS_DNS_TIMEOUT_DEFAULT
+/* Seconds a stop waits for sessions under way before the store closes. */
+#define MTASTS_MILTER_STOP_WAIT		10
+/* ---- [milter] end */
 
 #endif

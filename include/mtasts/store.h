@@ -28,6 +28,10 @@
  *	mtasts_store_lookup() fills *out (free with mtasts_lookup_clear());
  *	flags: MTASTS_STORE_CACHE_ONLY never touches the network (a miss is
  *	MTASTS_OUTCOME_TEMP with internal == 0 and reason "not cached").
+ *	MTASTS_STORE_REFETCH fetches a cached policy anew whatever its age
+ *	and TXT id (the daemon's refresh ahead of expiry, so a policy host
+ *	outage at expiry time costs nothing); a failure keeps the cached
+ *	policy, as always, and does not count as a re-check.
  *	Thread-safe: many threads may look up at once.
  *	An internal failure (cache unreadable, out of memory) sets
  *	out->internal: the decision layer then defers whatever the config
@@ -66,6 +70,7 @@ struct mtasts_lookup {
 };
 
 #define MTASTS_STORE_CACHE_ONLY	(1 << 0)
+#define MTASTS_STORE_REFETCH	(1 << 1)
 
 struct mtasts_store;
 

@@ -89,6 +89,11 @@ run() {
 		mount --bind "$d/exim/passwd" /etc/passwd &&
 		mount --bind "$d/exim/group" /etc/group &&
 		mount --bind "$root/usr/sbin" /usr/sbin &&
+		if [ -n "${EXIM_PRELOAD:-}" ]; then
+			LD_PRELOAD=$EXIM_PRELOAD
+			ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0
+			export LD_PRELOAD ASAN_OPTIONS
+		fi
 		exec /usr/sbin/exim4 -C "$d/exim/exim.conf" "$@"' sh "$d" "$root" "$@"
 }
 

@@ -33,5 +33,7 @@ int	cmd_config_check(struct cmd_ctx *, int argc, char **argv);
 int	cmd_cache(struct cmd_ctx *, int argc, char **argv);
 int	cmd_lookup(struct cmd_ctx *, int argc, char **argv);
 int	cmd_check(struct cmd_ctx *, int argc, char **argv);
+int	cmd_stats(struct cmd_ctx *, int argc, char **argv);
+int	cmd_report(struct cmd_ctx *, int argc, char **argv);
 
 #endif

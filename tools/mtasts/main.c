@@ -39,6 +39,8 @@ static const struct {
 	{"lookup", cmd_lookup, "lookup [--cache-only] DOMAIN"},
 	{"check", cmd_check, "check [--json] DOMAIN"},
 	{"cache", cmd_cache, "cache list [--json] | show DOMAIN | purge [DOMAIN] | rebuild"},
+	{"stats", cmd_stats, "stats [--since T] [--until T] [--domain D] [--json] [--log FILE]"},
+	{"report", cmd_report, "report [--day YYYY-MM-DD] [--domain D] [--dry-run] [--out DIR] [--log FILE]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

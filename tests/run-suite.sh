@@ -38,6 +38,10 @@ harness|sh $srcdir/tests/harness.sh
 check|sh $srcdir/tests/check.sh"
 [ -f "$srcdir/tests/socketmap-clients.sh" ] && PARTS="$PARTS
 socketmap-clients|sh $srcdir/tests/socketmap-clients.sh"
+[ -f "$srcdir/tests/sendmail-sts.sh" ] && PARTS="$PARTS
+sendmail-sts|sh $srcdir/tests/sendmail-sts.sh"
+[ -f "$srcdir/tests/milter.sh" ] && PARTS="$PARTS
+milter|sh $srcdir/tests/milter.sh"
 [ -f "$srcdir/tests/exim.sh" ] && PARTS="$PARTS
 exim|sh $srcdir/tests/exim.sh"
 

@@ -170,6 +170,14 @@
 /* MX answers kept in memory for maps.*.expand_wildcards (seconds, entries). */
 #define MTASTS_DAEMON_MX_TTL		60
 #define MTASTS_DAEMON_MX_CACHE_MAX	10000
+/*
+ * Replies remembered per (map, domain) so repeated queries skip the
+ * decision: seconds (never past the policy's own expiry) and slots (a
+ * power of two; a slot is ~40 bytes plus its reply). The decision and its
+ * audit record are made again once a reply is this old.
+ */
+#define MTASTS_DAEMON_MEMO_TTL		10
+#define MTASTS_DAEMON_MEMO_SLOTS	16384
 /* maps.<name> entries in the config. */
 #define MTASTS_CONFIG_MAPS_MAX		64
 /* Defaults where the config is silent. */
@@ -251,9 +259,11 @@
 /* ---- [clients] end */
 
 /* ---- [milter] begin: mtasts-milter, the submission-time milter (plugin/milter/) */
-/* Where libmilter listens when neither milter.socket nor -p says. */
-#define MTASTS_MILTER_SOCKET_DEFAULT	"unix:/run/mtasts/milter.sock"
-#define MTASTS_MILTER_PID_DEFAULT	"/run/mtasts/mtasts-milter.pid"
+/* Where libmilter listens when neither milter.socket nor -p says; a
+ * directory of its own, so that stopping mtastsd (whose systemd unit
+ * owns /run/mtasts) never takes the milter's socket along. */
+#define MTASTS_MILTER_SOCKET_DEFAULT	"unix:/run/mtasts-milter/milter.sock"
+#define MTASTS_MILTER_PID_DEFAULT	"/run/mtasts-milter/mtasts-milter.pid"
 /* milter.header: yes/true/on means this name. */
 #define MTASTS_MILTER_HEADER_DEFAULT	"X-MTA-STS"
 /* A header field name (RFC 5322 2.2: printable ASCII but ':'); real

@@ -95,6 +95,7 @@ gen_free(struct gen *g)
 	pool_stop(g->pool);
 	mtasts_store_close(g->store);
 	mtasts_audit_close(g->audit);
+	memo_free(g->memo);
 	mtasts_config_free(g->cfg);
 	free(g);
 	gens_alive--;
@@ -120,9 +121,10 @@ gen_new(struct mtasts_config *cfg, char *why, size_t whylen)
 	awhy[0] = 0;
 	if ((g->store = mtasts_store_open(cfg, why, whylen)) == NULL
 	    || (g->audit = mtasts_audit_open(cfg, awhy, sizeof(awhy))) == NULL
-	    || (g->pool = pool_start(cfg, cfg->daemon_workers, why, whylen)) == NULL) {
-		if (g->store != NULL && g->audit == NULL)
-			mtasts_why(why, whylen, "audit log: out of memory");
+	    || (g->pool = pool_start(cfg, cfg->daemon_workers, why, whylen)) == NULL
+	    || (g->memo = memo_new()) == NULL) {
+		if ((g->store != NULL && g->audit == NULL) || (g->pool != NULL && g->memo == NULL))
+			mtasts_why(why, whylen, "out of memory");
 		gen_free(g);
 		return (NULL);
 	}

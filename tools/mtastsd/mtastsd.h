@@ -71,6 +71,7 @@ struct gen {
 	struct mtasts_audit *audit;
 	struct pool *pool;
 	struct mtasts_cache *cache;	/* the sweep's own handle, or NULL */
+	struct memo *memo;		/* replies remembered (loop thread) */
 };
 
 struct gen *gen_current(void);
@@ -93,6 +94,16 @@ void	answer_decision(struct mtasts_buf *, const struct mtasts_map_cfg *,
 		const struct mx_answer *mx);
 /* answer_status - the reply when there is no decision (key, request) */
 void	answer_status(struct mtasts_buf *, enum mtasts_status, const char *why);
+
+/* ---- memo.c: replies remembered per (map, domain) (loop thread) */
+struct memo;
+struct memo *memo_new(void);
+void	memo_free(struct memo *);
+int	memo_get(struct memo *, const char *map, const char *domain,
+		struct mtasts_buf *out);
+void	memo_put(struct memo *, const char *map, const char *domain,
+		const char *reply, size_t len, time_t expires);
+void	memo_stats(const struct memo *, unsigned long *hits, unsigned long *misses);
 
 /* ---- mxcache.c: MX answers in memory (any thread) */
 void	mxcache_init(void);

@@ -26,6 +26,10 @@
  *	only in the rare race where the entry expires between that look and
  *	the decision is a miss audited before the worker's decision.
  *
+ *	Before any of that, a query asked again within a few seconds gets
+ *	the remembered reply (memo.c): the audit log records decisions, not
+ *	every repetition of one.
+ *
  *	-v logs one line per query: map, key, reply, path, milliseconds.
  * SECURITY
  *	The map name is checked against the characters config names may
@@ -40,6 +44,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <mtasts/clock.h>
 #include <mtasts/decision.h>
 #include <mtasts/domain.h>
 #include <mtasts/store.h>
@@ -97,6 +102,13 @@ req_log(const struct req *r, const char *path)
 static void
 finish(struct req *r, const char *path)
 {
+	/* Remember final answers (not TEMP/PERM, not our own failures). */
+	if (r->decided_ok && !r->reply.oom && !r->d.lookup.internal && r->reply.data
+	    && (strncmp(r->reply.data, "OK ", 3) == 0
+		|| strncmp(r->reply.data, "NOTFOUND", 8) == 0))
+		memo_put(r->gen->memo, r->map_name, r->domain, r->reply.data, r->reply.len,
+			 r->d.lookup.policy ? r->d.lookup.expires_at
+			 : mtasts_now() + MTASTS_DAEMON_MEMO_TTL);
 	if (r->decided_ok) {
 		mtasts_decision_clear(&r->d);
 		r->decided_ok = 0;
@@ -189,6 +201,10 @@ req_new(struct conn *c, const char *payload, size_t len)
 		return (r);
 	}
 
+	if (memo_get(g->memo, r->map_name, r->domain, &r->reply)) {
+		finish(r, "memo");
+		return (r);
+	}
 	if (!cached(g, r->domain)) {
 		to_worker(r);
 		return (r);

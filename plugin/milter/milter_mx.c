@@ -1,0 +1,130 @@
+/*++
+ * NAME
+ *	milter_mx 3
+ * SUMMARY
+ *	can an enforced MTA-STS policy be met at all? (MX hosts vs patterns)
+ * SYNOPSIS
+ *	#include "milter.h"
+ * DESCRIPTION
+ *	milter_mx_check() resolves the MX hosts of a domain whose policy is
+ *	enforced (d->status MTASTS_OK) and answers
+ *	MILTER_MX_OK		at least one MX host matches the policy's
+ *				patterns (mtasts_decision_matches())
+ *	MILTER_MX_NONE		none does: a delivery could never be made
+ *				(why says why: no match, null MX, no usable
+ *				host name)
+ *	MILTER_MX_UNKNOWN	the lookup failed (why says why): nothing is
+ *				known, so nothing is refused
+ *	A domain without MX records has the implicit MX of RFC 5321 5.1,
+ *	the domain itself, which must match like any other host (as the
+ *	Exim module and mtastsd hold it).
+ *
+ *	This is the only unsatisfiability test: the shared cache keeps
+ *	policies, not the outcome of past TLS sessions with each MX host,
+ *	so "every MX failed its last TLS check" cannot be known here and
+ *	is left to the delivery, which defers such mail by itself.
+ *
+ *	milter_mx_init() must run once before any thread calls the check:
+ *	each thread gets its own blocking resolver on first use (a getdns
+ *	context serves one thread at a time) and frees it when it exits.
+ * SECURITY
+ *	MX host names come from the resolver, which drops anything that is
+ *	not a host name; they reach logs only, never a reply to the client.
+ *--*/
+#include "config.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <mtasts/dns.h>
+
+#include "milter.h"
+
+static pthread_key_t dns_key;
+
+/* dns_release - pthread key destructor: a thread's resolver */
+
+static void
+dns_release(void *p)
+{
+	mtasts_dns_free(p);
+}
+
+/* milter_mx_init - make the per-thread key */
+
+int
+milter_mx_init(char *why, size_t whylen)
+{
+	if (pthread_key_create(&dns_key, dns_release) != 0) {
+		mtasts_why(why, whylen, "cannot create a thread key");
+		return (-1);
+	}
+	return (0);
+}
+
+/* thread_dns - this thread's resolver, made on first use */
+
+static struct mtasts_dns *
+thread_dns(char *why, size_t whylen)
+{
+	const struct mtasts_config *cfg = milter_opts.cfg;
+	struct mtasts_dns *dns = pthread_getspecific(dns_key);
+
+	if (dns == NULL && (dns = mtasts_dns_new(cfg, NULL, why, whylen)) != NULL
+	    && pthread_setspecific(dns_key, dns) != 0) {
+		mtasts_dns_free(dns);
+		mtasts_why(why, whylen, "cannot keep a resolver for this thread");
+		return (NULL);
+	}
+	return (dns);
+}
+
+/* milter_mx_check - does any MX host of domain match the policy? */
+
+enum milter_mx
+milter_mx_check(const struct mtasts_decision *d, const char *domain,
+		char *why, size_t whylen)
+{
+	struct mtasts_mx_list *mx = NULL;
+	struct mtasts_dns *dns;
+	char	lwhy[MTASTS_REASON_MAX];
+	enum mtasts_status st;
+	enum milter_mx res;
+	size_t	i;
+
+	if ((dns = thread_dns(lwhy, sizeof(lwhy))) == NULL) {
+		mtasts_why(why, whylen, "resolver: %s", lwhy);
+		return (MILTER_MX_UNKNOWN);
+	}
+	st = mtasts_dns_mx(dns, domain, MTASTS_MILTER_MX_TIMEOUT_MS, &mx,
+			   lwhy, sizeof(lwhy));
+	if (st == MTASTS_NONE) {
+		/* No MX records: the implicit MX is the domain itself. */
+		if (mtasts_decision_matches(d, domain))
+			return (MILTER_MX_OK);
+		mtasts_why(why, whylen, "no MX records, and %s itself does not "
+			   "match the policy", domain);
+		return (MILTER_MX_NONE);
+	}
+	if (st != MTASTS_OK) {
+		mtasts_why(why, whylen, "MX lookup: %s", lwhy);
+		return (MILTER_MX_UNKNOWN);
+	}
+	res = MILTER_MX_NONE;
+	for (i = 0; i < mx->n; i++) {
+		if (mtasts_decision_matches(d, mx->mx[i].host)) {
+			res = MILTER_MX_OK;
+			break;
+		}
+	}
+	if (res == MILTER_MX_NONE) {
+		if (mx->n == 0)
+			mtasts_why(why, whylen, "%s", mx->null_mx ? "null MX (RFC 7505)"
+				   : "no MX record names a usable host");
+		else
+			mtasts_why(why, whylen, "none of the %zu MX hosts (first %s) "
+				   "matches the policy", mx->n, mx->mx[0].host);
+	}
+	mtasts_mx_list_free(mx);
+	return (res);
+}

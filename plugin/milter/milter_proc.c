@@ -1,0 +1,331 @@
+/*++
+ * NAME
+ *	milter_proc 3
+ * SUMMARY
+ *	the process: ids, socket ownership, daemon mode, pid file, privileges
+ * SYNOPSIS
+ *	#include "milter.h"
+ * DESCRIPTION
+ *	milter_ids() resolves milter.user, milter.group and
+ *	milter.socket_group (as root, before anything else); -1 stands for
+ *	"unchanged".
+ *	milter_socket_prepare() creates the missing parent directory of a
+ *	unix socket (0755, owned by the milter user, so that it can remove
+ *	its socket at exit); milter_socket_own() gives the socket libmilter
+ *	made its mode and owner; milter_socket_remove() removes it at
+ *	exit (libmilter does not). Other socket kinds need none of this.
+ *	milter_daemonize() forks; the parent waits until the child calls
+ *	milter_ready() and returns 1 with *parent_status 0, or 1 when the
+ *	child died first, so a failed start fails visibly. The child starts
+ *	a new session in "/" and, once ready, points stdin, stdout and
+ *	stderr at /dev/null.
+ *	milter_pidfile() writes the pid; milter_pidfile_remove() removes
+ *	the file if it still holds our pid.
+ *	milter_drop() drops root in the order setgroups, setresgid,
+ *	setresuid, then checks that every id changed and that root cannot
+ *	be regained.
+ *
+ *	libmilter socket addresses are "unix:PATH", "local:PATH" or a bare
+ *	absolute PATH for a unix socket, "inet:PORT[@HOST]" and
+ *	"inet6:PORT[@HOST]" for TCP (smfi_setconn(3)).
+ * SECURITY
+ *	When milter.user is set and the drop fails, the milter does not run
+ *	at all: serving as root is never the fallback. Sendmail refuses a
+ *	milter socket in a group- or world-writable directory, so the
+ *	directory made here is 0755.
+ *--*/
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "milter.h"
+
+static int ready_fd = -1;
+
+/* unix_path - the path of a unix socket address, or NULL */
+
+static const char *
+unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return (spec + 5);
+	if (strncmp(spec, "local:", 6) == 0)
+		return (spec + 6);
+	if (spec[0] == '/')
+		return (spec);
+	return (NULL);
+}
+
+/* group_id - a group by name */
+
+static int
+group_id(const char *key, const char *name, gid_t *gid, char *why, size_t whylen)
+{
+	struct group *gr;
+
+	if ((gr = getgrnam(name)) == NULL) {
+		mtasts_why(why, whylen, "%s: no group \"%s\"", key, name);
+		return (-1);
+	}
+	*gid = gr->gr_gid;
+	return (0);
+}
+
+/* milter_ids - the ids the config names */
+
+int
+milter_ids(const struct mtasts_config *cfg, uid_t *uid, gid_t *gid,
+	   gid_t *sock_gid, char *why, size_t whylen)
+{
+	struct passwd *pw;
+
+	*uid = (uid_t) -1;
+	*gid = (gid_t) -1;
+	if (cfg->milter_user != NULL) {
+		if ((pw = getpwnam(cfg->milter_user)) == NULL) {
+			mtasts_why(why, whylen, "milter.user: no user \"%s\"",
+				   cfg->milter_user);
+			return (-1);
+		}
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	if (cfg->milter_group != NULL
+	    && group_id("milter.group", cfg->milter_group, gid, why, whylen) < 0)
+		return (-1);
+	*sock_gid = *gid;
+	if (cfg->milter_socket_group != NULL
+	    && group_id("milter.socket_group", cfg->milter_socket_group,
+			sock_gid, why, whylen) < 0)
+		return (-1);
+	return (0);
+}
+
+/* milter_socket_prepare - a unix socket's missing directory */
+
+int
+milter_socket_prepare(const char *spec, uid_t uid, gid_t gid, char *why,
+		      size_t whylen)
+{
+	char	dir[MTASTS_CONFIG_STRING_MAX + 1];
+	const char *path = unix_path(spec);
+	struct stat st;
+	char   *slash;
+	int	n;
+
+	if (path == NULL)
+		return (0);
+	if (path[0] != '/') {
+		/* Relative to "/" once daemonized, to the cwd before: ambiguous. */
+		mtasts_why(why, whylen, "socket %s: the path must be absolute", spec);
+		return (-1);
+	}
+	n = snprintf(dir, sizeof(dir), "%s", path);
+	if (n < 0 || (size_t) n >= sizeof(dir)) {
+		mtasts_why(why, whylen, "socket path too long");
+		return (-1);
+	}
+	if ((slash = strrchr(dir, '/')) == dir)
+		return (0);
+	*slash = 0;
+	if (stat(dir, &st) == 0)
+		return (0);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		mtasts_why(why, whylen, "mkdir %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	if ((uid != (uid_t) -1 || gid != (gid_t) -1) && chown(dir, uid, gid) != 0) {
+		mtasts_why(why, whylen, "chown %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* milter_socket_own - mode and owner of the socket libmilter made */
+
+int
+milter_socket_own(const char *spec, int mode, uid_t uid, gid_t gid,
+		  char *why, size_t whylen)
+{
+	const char *path = unix_path(spec);
+
+	if (path == NULL)
+		return (0);
+	if ((uid != (uid_t) -1 || gid != (gid_t) -1) && chown(path, uid, gid) != 0) {
+		mtasts_why(why, whylen, "chown %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (chmod(path, (mode_t) mode) != 0) {
+		mtasts_why(why, whylen, "chmod %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* milter_socket_remove - remove our unix socket at exit */
+
+void
+milter_socket_remove(const char *spec)
+{
+	const char *path = unix_path(spec);
+	struct stat st;
+
+	/*
+	 * libmilter leaves it. After the privilege drop a root-owned
+	 * directory keeps it (the next start replaces it): worth a notice,
+	 * not a warning.
+	 */
+	if (path != NULL && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)
+	    && unlink(path) != 0)
+		milter_log(LOG_NOTICE, "cannot remove %s: %m", path);
+}
+
+/* milter_daemonize - fork; 0 in the child, 1 in the parent once it is ready */
+
+int
+milter_daemonize(int *parent_status, char *why, size_t whylen)
+{
+	int	p[2], status;
+	pid_t	pid;
+	char	c = 0;
+
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		mtasts_why(why, whylen, "pipe: %s", strerror(errno));
+		return (-1);
+	}
+	if ((pid = fork()) < 0) {
+		mtasts_why(why, whylen, "fork: %s", strerror(errno));
+		return (-1);
+	}
+	if (pid > 0) {
+		(void) close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		(void) close(p[0]);
+		*parent_status = 0;
+		if (c != 'R') {
+			(void) waitpid(pid, &status, 0);
+			*parent_status = 1;
+		}
+		return (1);
+	}
+	(void) close(p[0]);
+	ready_fd = p[1];
+	if (setsid() < 0 || chdir("/") != 0) {
+		mtasts_why(why, whylen, "setsid/chdir: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* milter_ready - tell the waiting parent; detach from the terminal */
+
+void
+milter_ready(void)
+{
+	int	fd;
+
+	if (ready_fd < 0)
+		return;
+	if (write(ready_fd, "R", 1) != 1)
+		milter_log(LOG_ERR, "cannot tell the parent process: %m");
+	(void) close(ready_fd);
+	ready_fd = -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		(void) dup2(fd, 0);
+		(void) dup2(fd, 1);
+		(void) dup2(fd, 2);
+		if (fd > 2)
+			(void) close(fd);
+	}
+}
+
+/* milter_pidfile - write our pid */
+
+int
+milter_pidfile(const char *path, char *why, size_t whylen)
+{
+	char	buf[32];
+	int	fd, n;
+
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long) getpid());
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		       0644)) < 0) {
+		mtasts_why(why, whylen, "pid file %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (n < 0 || (size_t) n >= sizeof(buf) || write(fd, buf, (size_t) n) != n) {
+		mtasts_why(why, whylen, "pid file %s: write failed", path);
+		(void) close(fd);
+		return (-1);
+	}
+	(void) close(fd);
+	return (0);
+}
+
+/* milter_pidfile_remove - remove the pid file if it is still ours */
+
+void
+milter_pidfile_remove(const char *path)
+{
+	char	buf[32];
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void) close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	/* A milter started after us may own it now. */
+	if (strtol(buf, NULL, 10) == (long) getpid() && unlink(path) != 0)
+		milter_log(LOG_ERR, "cannot remove %s: %m", path);
+}
+
+/* milter_drop - become uid:gid for good */
+
+int
+milter_drop(uid_t uid, gid_t gid, char *why, size_t whylen)
+{
+	uid_t	ru, eu, su;
+	gid_t	rg, eg, sg;
+
+	if (gid == (gid_t) -1)
+		gid = getgid();
+	if (setgroups(1, &gid) != 0) {
+		mtasts_why(why, whylen, "setgroups: %s", strerror(errno));
+		return (-1);
+	}
+	if (setresgid(gid, gid, gid) != 0) {
+		mtasts_why(why, whylen, "setresgid(%ld): %s", (long) gid, strerror(errno));
+		return (-1);
+	}
+	if (setresuid(uid, uid, uid) != 0) {
+		mtasts_why(why, whylen, "setresuid(%ld): %s", (long) uid, strerror(errno));
+		return (-1);
+	}
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0
+	    || ru != uid || eu != uid || su != uid
+	    || rg != gid || eg != gid || sg != gid) {
+		mtasts_why(why, whylen, "ids did not change as asked");
+		return (-1);
+	}
+	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		mtasts_why(why, whylen, "root could be regained");
+		return (-1);
+	}
+	return (0);
+}

@@ -96,6 +96,17 @@ void	mtasts_cfg_expect(const struct cfg_key *, char *msg, size_t msglen);
 enum mtasts_status mtasts_cfg_scalar(const struct cfg_key *, void *base,
 			const char *text, size_t len, char *err, size_t errlen);
 
+/* Item functions of the rows (config_items.c). */
+enum mtasts_status mtasts_cfg_domain_item(const char *text, size_t len,
+			void *elem, char *err, size_t errlen);
+enum mtasts_status mtasts_cfg_mx_item(const char *text, size_t len,
+			void *elem, char *err, size_t errlen);
+void	mtasts_cfg_mx_free(void *elem);
+enum mtasts_status mtasts_cfg_server_item(const char *text, size_t len,
+			void *elem, char *err, size_t errlen);
+enum mtasts_status mtasts_cfg_tlsrpt_arg_item(const char *text, size_t len,
+			void *elem, char *err, size_t errlen);
+
 /* ---- [daemon] items and names of the daemon and maps rows (config_daemon.c) */
 extern const struct cfg_enum mtasts_cfg_bools[];
 extern const struct cfg_enum mtasts_cfg_socket_modes[];

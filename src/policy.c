@@ -119,10 +119,10 @@ mtasts_mode_str(enum mtasts_mode mode)
 	return ("none");
 }
 
-/* mx_error - why v is not ["*."] Domain, or NULL when it is */
+/* mtasts_mx_pattern_error - why v is not ["*."] Domain, or NULL when it is */
 
-static const char *
-mx_error(const char *v, size_t len)
+const char *
+mtasts_mx_pattern_error(const char *v, size_t len)
 {
 	size_t	i, label = 0;
 
@@ -259,7 +259,7 @@ field(struct parse *ps, const char *name, size_t nlen, const char *v,
 			p->max_age = (uint32_t) age;
 		ps->have_max_age = 1;
 	} else if (same(name, nlen, "mx")) {
-		if ((err = mx_error(v, vlen)) != NULL) {
+		if ((err = mtasts_mx_pattern_error(v, vlen)) != NULL) {
 			char	quote[POLICY_QUOTE_MAX];
 
 			mtasts_sanitize(v, vlen, quote, sizeof(quote));

@@ -50,5 +50,11 @@ enum mtasts_status mtasts_policy_parse(const char *body, size_t len,
 		struct mtasts_policy **out, char *why, size_t whylen);
 void	mtasts_policy_free(struct mtasts_policy *);
 void	mtasts_policy_json(struct mtasts_buf *, const struct mtasts_policy *);
+/*
+ * mtasts_mx_pattern_error - NULL when v[0..len-1] is a valid mx pattern
+ * ("[*.]Domain", RFC 8461 3.2 and 4.1; one trailing dot allowed), else
+ * why not (static text). The config's extra patterns use the same rule.
+ */
+const char *mtasts_mx_pattern_error(const char *v, size_t len);
 
 #endif

@@ -109,10 +109,10 @@ struct mtasts_dns {
   * The handle.
   */
 
-/* dns_servers - resolver.servers into getdns upstreams */
+/* mtasts_dns_servers - resolver.servers into getdns upstreams */
 
-static enum mtasts_status
-dns_servers(getdns_context *ctx, const struct mtasts_config *cfg,
+enum mtasts_status
+mtasts_dns_servers(getdns_context *ctx, const struct mtasts_config *cfg,
 	            char *why, size_t whylen)
 {
 	unsigned char addr[16];
@@ -219,7 +219,7 @@ mtasts_dns_new(const struct mtasts_config *cfg, struct event_base *base,
 		goto fail;
 	}
 	if (servers) {
-		if (dns_servers(dns->ctx, cfg, why, whylen) != MTASTS_OK)
+		if (mtasts_dns_servers(dns->ctx, cfg, why, whylen) != MTASTS_OK)
 			goto fail;
 		nup = cfg->nservers;
 	} else if (getdns_context_get_upstream_recursive_servers(dns->ctx, &up)

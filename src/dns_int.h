@@ -79,6 +79,9 @@ void	mtasts_dns_answer_parse(getdns_callback_type_t, getdns_dict *resp,
 		uint16_t rrtype, const char *qname, unsigned timeout_ms,
 		struct dns_answer *out);
 void	mtasts_dns_answer_free(struct dns_answer *);
+/* mtasts_dns_servers - set cfg's resolver.servers as ctx's upstreams */
+enum mtasts_status mtasts_dns_servers(getdns_context *ctx,
+		const struct mtasts_config *cfg, char *why, size_t whylen);
 enum mtasts_status mtasts_dns_name_check(const char *prefix, const char *name,
 		char *out, size_t outlen, char *why, size_t whylen);
 void	mtasts_dns_timeout_why(char *why, size_t whylen, uint16_t rrtype,

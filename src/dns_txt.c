@@ -56,12 +56,7 @@ static getdns_context *
 txt_ctx(const struct mtasts_config *cfg, char *why, size_t whylen)
 {
 	getdns_context *ctx = NULL;
-	getdns_list *list = NULL;
-	getdns_dict *d = NULL;
-	getdns_bindata data;
-	unsigned char addr[16];
-	size_t	i;
-	int	servers = cfg != NULL && cfg->nservers > 0, v6;
+	int	servers = cfg != NULL && cfg->nservers > 0;
 
 	if (getdns_context_create(&ctx, 1) != GETDNS_RETURN_GOOD
 	    && (!servers || getdns_context_create(&ctx, 0) != GETDNS_RETURN_GOOD)) {
@@ -70,39 +65,17 @@ txt_ctx(const struct mtasts_config *cfg, char *why, size_t whylen)
 		return (NULL);
 	}
 	if (getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB)
-	    || getdns_context_set_append_name(ctx, GETDNS_APPEND_NAME_NEVER))
-		goto fail;
-	if (!servers)
-		return (ctx);
-	if ((list = getdns_list_create()) == NULL)
-		goto fail;
-	for (i = 0; i < cfg->nservers; i++) {
-		v6 = inet_pton(AF_INET, cfg->servers[i].host, addr) != 1;
-		if (v6 && inet_pton(AF_INET6, cfg->servers[i].host, addr) != 1)
-			goto fail;
-		data.size = v6 ? 16 : 4;
-		data.data = addr;
-		if ((d = getdns_dict_create()) == NULL
-		    || getdns_dict_util_set_string(d, "address_type",
-						   v6 ? "IPv6" : "IPv4")
-		    || getdns_dict_set_bindata(d, "address_data", &data)
-		    || getdns_dict_set_int(d, "port", cfg->servers[i].port ?
-					   cfg->servers[i].port : 53)
-		    || getdns_list_set_dict(list, i, d))
-			goto fail;
-		getdns_dict_destroy(d);
-		d = NULL;
+	    || getdns_context_set_append_name(ctx, GETDNS_APPEND_NAME_NEVER)) {
+		getdns_context_destroy(ctx);
+		mtasts_why(why, whylen, "resolver: cannot set up stub resolution");
+		return (NULL);
 	}
-	if (getdns_context_set_upstream_recursive_servers(ctx, list))
-		goto fail;
-	getdns_list_destroy(list);
+	/* The same upstreams, set the same way, as every other lookup's. */
+	if (servers && mtasts_dns_servers(ctx, cfg, why, whylen) != MTASTS_OK) {
+		getdns_context_destroy(ctx);
+		return (NULL);
+	}
 	return (ctx);
-fail:
-	getdns_dict_destroy(d);
-	getdns_list_destroy(list);
-	getdns_context_destroy(ctx);
-	mtasts_why(why, whylen, "resolver: cannot set up its servers");
-	return (NULL);
 }
 
 /* wire_eq - same wire-format name, ASCII case ignored */

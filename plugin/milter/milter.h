@@ -111,11 +111,8 @@ int	milter_socket_prepare(const char *spec, uid_t uid, gid_t gid,
 int	milter_socket_own(const char *spec, int mode, uid_t uid, gid_t gid,
 		char *why, size_t whylen);
 void	milter_socket_remove(const char *spec);
-int	milter_daemonize(int *parent_status, char *why, size_t whylen);
 void	milter_ready(void);
-int	milter_pidfile(const char *path, char *why, size_t whylen);
 void	milter_pidfile_remove(const char *path);
-int	milter_drop(uid_t uid, gid_t gid, char *why, size_t whylen);
 
 /* ---- milter_main.c: logging */
 void	milter_log(int prio, const char *fmt, ...)

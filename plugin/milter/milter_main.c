@@ -51,6 +51,7 @@
 
 #include <mtasts/clock.h>
 
+#include "dproc.h"
 #include "milter.h"
 
 struct milter_opts milter_opts;
@@ -220,15 +221,15 @@ serve(struct mtasts_config *cfg, const char *sock, int foreground)
 			      sizeof(why)) < 0)
 		return (die(EX_OSERR, "socket", why));
 	if (!foreground) {
-		if ((parent = milter_daemonize(&code, why, sizeof(why))) > 0)
+		if ((parent = dproc_daemonize(&code, why, sizeof(why))) > 0)
 			return (code);
 		if (parent < 0)
 			return (die(EX_OSERR, "daemon", why));
-		if (milter_pidfile(cfg->milter_pid_file, why, sizeof(why)) < 0)
+		if (dproc_pidfile(cfg->milter_pid_file, why, sizeof(why)) < 0)
 			return (die(EX_OSERR, "pid file", why));
 		pid_written = 1;
 	}
-	if (cfg->milter_user != NULL && milter_drop(uid, gid, why, sizeof(why)) < 0) {
+	if (cfg->milter_user != NULL && dproc_drop(uid, gid, why, sizeof(why)) < 0) {
 		code = die(EX_NOPERM, "cannot drop privileges, refusing to run", why);
 		goto out;
 	}

@@ -4,7 +4,8 @@
  * SUMMARY
  *	the process: ids, socket ownership, daemon mode, pid file, privileges
  * SYNOPSIS
- *	#include "milter.h"
+ *	#include "dproc.h"
+#include "milter.h"
  * DESCRIPTION
  *	milter_ids() resolves milter.user, milter.group and
  *	milter.socket_group (as root, before anything else); -1 stands for
@@ -14,16 +15,9 @@
  *	its socket at exit); milter_socket_own() gives the socket libmilter
  *	made its mode and owner; milter_socket_remove() removes it at
  *	exit (libmilter does not). Other socket kinds need none of this.
- *	milter_daemonize() forks; the parent waits until the child calls
- *	milter_ready() and returns 1 with *parent_status 0, or 1 when the
- *	child died first, so a failed start fails visibly. The child starts
- *	a new session in "/" and, once ready, points stdin, stdout and
- *	stderr at /dev/null.
- *	milter_pidfile() writes the pid; milter_pidfile_remove() removes
- *	the file if it still holds our pid.
- *	milter_drop() drops root in the order setgroups, setresgid,
- *	setresuid, then checks that every id changed and that root cannot
- *	be regained.
+ *	Daemon mode, the pid file and the privilege drop are the shared
+ *	dproc_*() of tools/common/dproc.c (as in mtastsd); milter_ready()
+ *	and milter_pidfile_remove() log what those report.
  *
  *	libmilter socket addresses are "unix:PATH", "local:PATH" or a bare
  *	absolute PATH for a unix socket, "inet:PORT[@HOST]" and
@@ -49,9 +43,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "dproc.h"
 #include "milter.h"
-
-static int ready_fd = -1;
 
 /* unix_path - the path of a unix socket address, or NULL */
 
@@ -191,141 +184,29 @@ milter_socket_remove(const char *spec)
 		milter_log(LOG_NOTICE, "cannot remove %s: %m", path);
 }
 
-/* milter_daemonize - fork; 0 in the child, 1 in the parent once it is ready */
-
-int
-milter_daemonize(int *parent_status, char *why, size_t whylen)
-{
-	int	p[2], status;
-	pid_t	pid;
-	char	c = 0;
-
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		mtasts_why(why, whylen, "pipe: %s", strerror(errno));
-		return (-1);
-	}
-	if ((pid = fork()) < 0) {
-		mtasts_why(why, whylen, "fork: %s", strerror(errno));
-		return (-1);
-	}
-	if (pid > 0) {
-		(void) close(p[1]);
-		while (read(p[0], &c, 1) < 0 && errno == EINTR)
-			;
-		(void) close(p[0]);
-		*parent_status = 0;
-		if (c != 'R') {
-			(void) waitpid(pid, &status, 0);
-			*parent_status = 1;
-		}
-		return (1);
-	}
-	(void) close(p[0]);
-	ready_fd = p[1];
-	if (setsid() < 0 || chdir("/") != 0) {
-		mtasts_why(why, whylen, "setsid/chdir: %s", strerror(errno));
-		return (-1);
-	}
-	return (0);
-}
 
 /* milter_ready - tell the waiting parent; detach from the terminal */
 
 void
 milter_ready(void)
 {
-	int	fd;
+	char	why[MTASTS_REASON_MAX];
 
-	if (ready_fd < 0)
-		return;
-	if (write(ready_fd, "R", 1) != 1)
-		milter_log(LOG_ERR, "cannot tell the parent process: %m");
-	(void) close(ready_fd);
-	ready_fd = -1;
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		(void) dup2(fd, 0);
-		(void) dup2(fd, 1);
-		(void) dup2(fd, 2);
-		if (fd > 2)
-			(void) close(fd);
-	}
+	if (dproc_ready(why, sizeof(why)) < 0)
+		milter_log(LOG_ERR, "%s", why);
 }
 
-/* milter_pidfile - write our pid */
 
-int
-milter_pidfile(const char *path, char *why, size_t whylen)
-{
-	char	buf[32];
-	int	fd, n;
-
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long) getpid());
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		       0644)) < 0) {
-		mtasts_why(why, whylen, "pid file %s: %s", path, strerror(errno));
-		return (-1);
-	}
-	if (n < 0 || (size_t) n >= sizeof(buf) || write(fd, buf, (size_t) n) != n) {
-		mtasts_why(why, whylen, "pid file %s: write failed", path);
-		(void) close(fd);
-		return (-1);
-	}
-	(void) close(fd);
-	return (0);
-}
 
 /* milter_pidfile_remove - remove the pid file if it is still ours */
 
 void
 milter_pidfile_remove(const char *path)
 {
-	char	buf[32];
-	ssize_t	n;
-	int	fd;
+	char	why[MTASTS_REASON_MAX];
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void) close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	/* A milter started after us may own it now. */
-	if (strtol(buf, NULL, 10) == (long) getpid() && unlink(path) != 0)
-		milter_log(LOG_ERR, "cannot remove %s: %m", path);
+	if (dproc_pidfile_remove(path, why, sizeof(why)) < 0)
+		milter_log(LOG_ERR, "%s", why);
 }
 
-/* milter_drop - become uid:gid for good */
 
-int
-milter_drop(uid_t uid, gid_t gid, char *why, size_t whylen)
-{
-	uid_t	ru, eu, su;
-	gid_t	rg, eg, sg;
-
-	if (gid == (gid_t) -1)
-		gid = getgid();
-	if (setgroups(1, &gid) != 0) {
-		mtasts_why(why, whylen, "setgroups: %s", strerror(errno));
-		return (-1);
-	}
-	if (setresgid(gid, gid, gid) != 0) {
-		mtasts_why(why, whylen, "setresgid(%ld): %s", (long) gid, strerror(errno));
-		return (-1);
-	}
-	if (setresuid(uid, uid, uid) != 0) {
-		mtasts_why(why, whylen, "setresuid(%ld): %s", (long) uid, strerror(errno));
-		return (-1);
-	}
-	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0
-	    || ru != uid || eu != uid || su != uid
-	    || rg != gid || eg != gid || sg != gid) {
-		mtasts_why(why, whylen, "ids did not change as asked");
-		return (-1);
-	}
-	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-		mtasts_why(why, whylen, "root could be regained");
-		return (-1);
-	}
-	return (0);
-}

@@ -59,6 +59,7 @@
 #include <mtasts/fetch.h>
 #include <mtasts/store.h>
 
+#include "dproc.h"
 #include "mtastsd.h"
 
 static const char *config_path;		/* -c, or NULL */
@@ -311,7 +312,7 @@ run(struct mtasts_config *cfg)
 		code = die(EX_OSERR, "listen", why);
 		goto out;
 	}
-	if (!foreground && (parent = proc_daemonize(&code, why, sizeof(why))) != 0) {
+	if (!foreground && (parent = dproc_daemonize(&code, why, sizeof(why))) != 0) {
 		/* The parent is done (the child owns the sockets now), or fork failed. */
 		if (parent < 0)
 			code = die(EX_OSERR, "daemon", why);
@@ -320,12 +321,12 @@ run(struct mtasts_config *cfg)
 	/* Fits: config strings are at most MTASTS_CONFIG_STRING_MAX. */
 	(void) snprintf(pid_path, sizeof(pid_path), "%s", cfg->daemon_pid_file);
 	if (proc_rundir(pid_path, uid, gid, why, sizeof(why)) < 0
-	    || proc_pidfile(pid_path, why, sizeof(why)) < 0) {
+	    || dproc_pidfile(pid_path, why, sizeof(why)) < 0) {
 		listen_unlink(ls, nls);
 		code = die(EX_OSERR, "pid file", why);
 		goto out;
 	}
-	if (cfg->daemon_user != NULL && proc_drop(uid, gid, why, sizeof(why)) < 0) {
+	if (cfg->daemon_user != NULL && dproc_drop(uid, gid, why, sizeof(why)) < 0) {
 		listen_unlink(ls, nls);
 		proc_pidfile_remove(pid_path);
 		code = die(EX_NOPERM, "cannot drop privileges, refusing to run", why);

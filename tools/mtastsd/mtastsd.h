@@ -167,9 +167,7 @@ void	listen_unlink(struct listener *, size_t n);
 size_t	listen_defaults(struct mtasts_listen *out, size_t max);
 
 /* ---- proc.c: the process: daemon mode, pid file, privileges */
-int	proc_daemonize(int *parent_status, char *why, size_t whylen);
 void	proc_ready(void);
-int	proc_pidfile(const char *path, char *why, size_t whylen);
 void	proc_pidfile_remove(const char *path);
 /* proc_ids - uid/gid of daemon.user/group and the socket group */
 int	proc_ids(const struct mtasts_config *, uid_t *uid, gid_t *gid,
@@ -177,7 +175,6 @@ int	proc_ids(const struct mtasts_config *, uid_t *uid, gid_t *gid,
 /* proc_rundir - create a missing parent directory of path for uid */
 int	proc_rundir(const char *path, uid_t uid, gid_t gid, char *why,
 		size_t whylen);
-int	proc_drop(uid_t uid, gid_t gid, char *why, size_t whylen);
 
 /* ---- refresh.c: proactive refresh of cached policies */
 int	refresh_init(struct event_base *);

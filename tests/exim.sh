@@ -38,7 +38,7 @@ H=$SRC/test-harness
 WORLD=$H/world.sh
 SETUP=$H/exim/setup.sh
 CASES="abi doc enforce notinpolicy wrongname expired untrusted nostarttls
-twomx testing none nopolicy cached refetch-down connect-hook module-defer
+twomx testing none nopolicy cached one-session refetch-down connect-hook module-defer
 fixed-world no-bounce"
 ncases=$(echo $CASES | wc -w)
 pass=0 fail=0
@@ -217,8 +217,12 @@ exim -qff >/dev/null 2>&1
 if delivered enforce u@exim-enforce.test good mtasts_enforce tls; then
 	if [ -n "$(mailbox nostarttls u@exim-enforce.test)" ]; then
 		nok enforce "also delivered to the MX outside the policy"
-	elif ! audited exim-enforce.test exim-tls mx=mx-good.exim-enforce.test action=deliver; then
-		nok enforce "no exim-tls audit record"
+	elif ! audited exim-enforce.test delivery mx=mx-good.exim-enforce.test action=deliver \
+		mx_patterns=mx-good.exim-enforce.test; then
+		nok enforce "no delivery audit record with the policy's mx patterns"
+	elif ! grep -F '"event":"delivery"' "$audit" | grep -F '"domain":"exim-enforce.test"' |
+		grep -q -F '"max_age":86400,'; then
+		nok enforce "the delivery record lacks the policy's max_age"
 	elif ! audited exim-enforce.test exim-route action=deliver; then
 		nok enforce "no exim-route audit record"
 	else
@@ -256,17 +260,33 @@ if delivered twomx u@exim-twomx.test good mtasts_enforce tls; then
 fi
 
 if delivered testing u@exim-testing.test untrusted mtasts_testing tls; then
-	if audited exim-testing.test exim-tls action=report \
+	if audited exim-testing.test delivery action=report \
 		result_type=certificate-not-trusted; then
 		ok testing
 	else
-		nok testing "no exim-tls report record"
+		nok testing "no delivery record reporting the failure"
 	fi
 fi
 
 delivered none u@exim-none.test nostarttls dnslookup clear && ok none
 delivered nopolicy u@exim-nopolicy.test nostarttls dnslookup clear && ok nopolicy
 delivered cached u@exim-cached.test good mtasts_enforce tls && ok cached
+
+# ---- one-session: an enforce domain whose only MX fails TLS gives one
+# session record ("delivery", the event TLSRPT counts) per attempt, not
+# one per event: the exim-host-defer record of the same attempt is not
+# a session. And mtasts stats counts exactly those.
+bad=
+for c in wrongname:certificate-host-mismatch expired:certificate-expired \
+	 untrusted:certificate-not-trusted nostarttls:starttls-not-supported; do
+	k=${c%%:*} t=${c#*:}
+	n=$(grep -F "\"domain\":\"exim-$k.test\"" "$audit" | grep -c -F '"event":"delivery"')
+	d=$(grep -F "\"domain\":\"exim-$k.test\"" "$audit" | grep -c -F '"event":"exim-host-defer"')
+	s=$("$builddir/mtasts" stats --json --log "$audit" --domain "exim-$k.test" 2>/dev/null |
+		tr -d ' ' | sed -n "s/.*\"failed\":\([0-9]*\),\"result_types\":{\"$t\":\([0-9]*\)}.*/\1 \2/p")
+	[ "$n" = 1 ] && [ "$d" = 1 ] && [ "$s" = "1 1" ] || bad="$bad $k(delivery=$n host-defer=$d stats='$s')"
+done
+if [ -z "$bad" ]; then ok one-session; else nok one-session "want 1 session each:$bad"; fi
 
 # ---- refetch-down: the policy host is down, a new id is published and
 # the MX moved to a host with an expired certificate; two hours later
@@ -307,6 +327,9 @@ case $a in
 		nok connect-hook "connected although the module could not start"
 	elif ! audited exim-testing.test exim-connect action=report; then
 		nok connect-hook "no report record for the testing domain"
+	elif ! audited exim-enforce.test delivery mx=mx-nostarttls.exim-enforce.test \
+		action=defer result_type=validation-failure; then
+		nok connect-hook "the refused MX is no failed session (delivery record)"
 	else
 		ok connect-hook
 	fi ;;

@@ -20,7 +20,7 @@ export srcdir_abs builddir_abs
 V=$srcdir/tests/vectors
 # name|command
 PARTS="
-vectors|$builddir/tests/vectors-run $V/txt $V/select $V/policy $V/match $V/key $V/config $V/http $V/netstring
+vectors|$builddir/tests/vectors-run $V/txt $V/select $V/policy $V/match $V/key $V/config $V/http $V/netstring $V/maillog
 mutate|$builddir/tests/mutate-run $V
 cli|sh $srcdir/tests/cli.sh
 fuzz|sh $srcdir/tests/fuzz-run.sh
@@ -42,6 +42,8 @@ socketmap-clients|sh $srcdir/tests/socketmap-clients.sh"
 sendmail-sts|sh $srcdir/tests/sendmail-sts.sh"
 [ -f "$srcdir/tests/milter.sh" ] && PARTS="$PARTS
 milter|sh $srcdir/tests/milter.sh"
+[ -f "$srcdir/tests/outcomes.sh" ] && PARTS="$PARTS
+outcomes|sh $srcdir/tests/outcomes.sh"
 [ -f "$srcdir/tests/exim.sh" ] && PARTS="$PARTS
 exim|sh $srcdir/tests/exim.sh"
 

@@ -55,6 +55,7 @@ int	vec_key(const struct vec *, char *why, size_t whylen);
 int	vec_config(const struct vec *, char *why, size_t whylen);
 int	vec_http(const struct vec *, char *why, size_t whylen);
 int	vec_netstring(const struct vec *, char *why, size_t whylen);
+int	vec_maillog(const struct vec *, char *why, size_t whylen);
 
 /* vec_load - parse a vector file; returns 0 or -1 with why */
 int	vec_load(const char *path, struct vec *, char *why, size_t whylen);

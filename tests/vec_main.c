@@ -35,6 +35,7 @@ static const struct {
 	{"config", vec_config},
 	{"http", vec_http},
 	{"netstring", vec_netstring},
+	{"maillog", vec_maillog},
 };
 
 /* vec_fail - set why, return -1 */

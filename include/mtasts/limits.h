@@ -283,4 +283,33 @@
 #define MTASTS_MILTER_STOP_WAIT		10
 /* ---- [milter] end */
 
+/* ---- [outcomes] begin: TLS session outcomes from MTA logs
+ * (src/maillog*.c, mtasts ingest) */
+/* One log line; syslog daemons cut at 8 KiB by default (rsyslog's
+ * maxMessageSize), and a longer line is read as far as this. */
+#define MTASTS_MAILLOG_LINE_MAX		8192
+/* "HOST TAG[PID]" naming one MTA process, and a queue id (Postfix long
+ * queue ids are about 20 characters, Sendmail's 14). */
+#define MTASTS_MAILLOG_PROC_MAX		(MTASTS_DOMAIN_MAX + 80)
+#define MTASTS_MAILLOG_QID_MAX		40
+/* An MX address as logged: IPv6 with a scope at most. */
+#define MTASTS_MAILLOG_ADDR_MAX		64
+/* MTA processes followed at once: a busy Postfix runs ~100 smtp(8)
+ * processes (default_process_limit), a central log a few hosts' worth. */
+#define MTASTS_MAILLOG_PROCS_MAX	4096
+/* Sessions one process may have waiting for their status line: one per
+ * MX tried for one delivery (Postfix smtp_mx_address_limit is 5). */
+#define MTASTS_MAILLOG_TRIES_MAX	16
+/* Recipient domains taken from one status line (Sendmail lists all
+ * recipients it sent over one connection). */
+#define MTASTS_MAILLOG_DOMAINS_MAX	16
+/* Seconds a session waits for its status line before it is dropped as
+ * unfinished: far beyond any SMTP timeout of a single delivery. */
+#define MTASTS_MAILLOG_PENDING_MAX	3600
+/* Seconds after its status line a session counts as the one a later
+ * status line of the same process and MX reused (Postfix's
+ * smtp_connection_reuse_time_limit is 300 s). */
+#define MTASTS_MAILLOG_REUSE_MAX	300
+/* ---- [outcomes] end */
+
 #endif

@@ -19,17 +19,26 @@
  *
  *	tcp:connect	Before Exim connects. Enforce: an MX host that does
  *			not match the policy is refused (a non-empty answer
- *			makes Exim skip the host) and audited (action
- *			defer). Testing: audited (action report), allowed.
+ *			makes Exim skip the host) and audited as a failed
+ *			session ("delivery", validation-failure, action
+ *			defer). Testing: allowed, noted for the session
+ *			record, and audited as "exim-connect" (report).
  *	smtp:connect	The server greeted: a session to report on.
  *	tls:cert	Depth 0 (the leaf): its dates and names are noted.
- *	tcp:close	One audit record "exim-tls" per SMTP session: TLS
+ *	tcp:close	One audit record "delivery" per SMTP session: TLS
  *			version, cipher, whether the certificate verified,
- *			and the RFC 8460 result type of a failure.
+ *			and the RFC 8460 result type of a failure (for a
+ *			testing MX outside the policy, validation-failure
+ *			when TLS itself did not fail). This is the record
+ *			mtasts stats and mtasts report count as a session.
  *	msg:host:defer	One audit record "exim-host-defer": the host, the
- *			result type of the failure, Exim's error.
+ *			result type of the failure, Exim's error. Not a
+ *			session: the "delivery" record of that connection
+ *			already counted it.
  *	msg:delivery	One audit record "exim-delivery" per recipient, with
- *			the TLS version and cipher.
+ *			the TLS version and cipher (not a session either).
+ *	Every record carries the policy applied: id, mode, mx patterns
+ *	(after the config's overrides) and max_age.
  *	The first four arrive in the transport's subprocess, one after the
  *	other for one connection; msg:delivery is raised in the delivery
  *	process after it (see exim_tls.c).
@@ -46,12 +55,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <mtasts/buf.h>
 #include <mtasts/domain.h>
 #include <mtasts/fetch.h>
 
 #include "exim_int.h"
 
 #define ARG(argv, i)	((const char *) (argv)[i])
+
+/*
+ * The record of one TLS session attempt to an MX: the event name that
+ * mtasts stats and mtasts report count (tlsrpt.h, COUNTING), the same
+ * that mtasts ingest writes for Postfix and Sendmail.
+ */
+#define EV_SESSION	"delivery"
 
 /* Indices of the arguments after MODULE and FUNCTION. */
 enum { A_CONFIG, A_EVENT, A_DOMAIN, A_HOST, A_ADDR, A_DATA, A_INFO, A_COUNT };
@@ -79,7 +96,7 @@ event_kind(const char *name)
 	return (EV_OTHER);
 }
 
-/* audit - one record about this connection */
+/* audit - one record about this connection, with the policy applied */
 
 static void
 audit(struct mtasts_exim_proc *p, const char *event, const char *domain,
@@ -87,7 +104,15 @@ audit(struct mtasts_exim_proc *p, const char *event, const char *domain,
       enum mtasts_action action, const char *result_type, const char *reason)
 {
 	struct mtasts_audit_rec r;
+	struct mtasts_buf pat = {0};
+	size_t	i;
 
+	/* TLSRPT rebuilds the policy-string from these (doc/tlsrpt.md). */
+	for (i = 0; i < d->nmx; i++) {
+		if (i)
+			mtasts_buf_puts(&pat, " ");
+		mtasts_buf_puts(&pat, d->mx[i]);
+	}
 	memset(&r, 0, sizeof(r));
 	r.event = event;
 	r.domain = domain;
@@ -95,10 +120,13 @@ audit(struct mtasts_exim_proc *p, const char *event, const char *domain,
 	r.addr = addr[0] ? addr : NULL;
 	r.policy_id = d->lookup.id[0] ? d->lookup.id : NULL;
 	r.mode = mtasts_dmode_str(d->mode);
+	r.mx_patterns = pat.oom ? NULL : pat.data;
+	r.max_age = d->lookup.policy ? (long) d->lookup.policy->max_age : -1;
 	r.action = mtasts_action_str(action);
 	r.result_type = result_type;
 	r.reason = reason;
 	mtasts_audit_write(p->audit, &r);
+	mtasts_buf_free(&pat);
 }
 
 /* on_connect - tcp:connect: may this MX be used? */
@@ -111,14 +139,24 @@ on_connect(unsigned char **yield, struct mtasts_exim_proc *p, const char *domain
 
 	mtasts_exim_conn_start(&p->conn, host, addr);
 	if (d->action == MTASTS_ACTION_DEFER) {
-		audit(p, "exim-connect", domain, d, host, addr, MTASTS_ACTION_DEFER,
+		/*
+		 * Exim chose this MX for delivery and the policy refuses it:
+		 * a session attempt that failed validation before TCP, so
+		 * it is a counted session (RFC 8460 4.3.1 validation-failure,
+		 * the general failure; see doc/exim.md, "Audit records").
+		 */
+		audit(p, EV_SESSION, domain, d, host, addr, MTASTS_ACTION_DEFER,
 		      MTASTS_RESULT_VALIDATION_FAILURE, d->reason);
 		mtasts_why(msg, sizeof(msg), "mtasts: %s", d->reason);
 		return (mtasts_exim_yield(yield, EXIM_OK, msg));
 	}
-	if (d->action == MTASTS_ACTION_REPORT)
+	if (d->action == MTASTS_ACTION_REPORT) {
+		/* Testing: Exim connects; the session record at tcp:close
+		 * carries the failure, this one only says it was seen. */
+		p->conn.outside = 1;
 		audit(p, "exim-connect", domain, d, host, addr, MTASTS_ACTION_REPORT,
 		      MTASTS_RESULT_VALIDATION_FAILURE, d->reason);
+	}
 	return (mtasts_exim_yield(yield, EXIM_OK, ""));
 }
 
@@ -144,6 +182,7 @@ on_close(struct mtasts_exim_proc *p, const char *domain,
 {
 	struct mtasts_exim_conn *c = &p->conn;
 	const char *type;
+	char	tls[MTASTS_REASON_MAX];
 	char	reason[MTASTS_REASON_MAX];
 	enum mtasts_action action;
 
@@ -152,12 +191,21 @@ on_close(struct mtasts_exim_proc *p, const char *domain,
 	if (!c->smtp)
 		return;
 	type = mtasts_exim_conn_result(c, 0);
+	tls_reason(tls, sizeof(tls), c, 1);
+	if (c->outside) {
+		/* A TLS failure says more; else the MX itself is the failure. */
+		if (type == NULL)
+			type = MTASTS_RESULT_VALIDATION_FAILURE;
+		mtasts_why(reason, sizeof(reason), "%s; MX %s does not match the policy",
+			   tls, c->host);
+	} else {
+		mtasts_why(reason, sizeof(reason), "%s", tls);
+	}
 	if (d->mode == MTASTS_DMODE_ENFORCE)
 		action = type ? MTASTS_ACTION_DEFER : MTASTS_ACTION_DELIVER;
 	else
 		action = type ? MTASTS_ACTION_REPORT : MTASTS_ACTION_DELIVER;
-	tls_reason(reason, sizeof(reason), c, 1);
-	audit(p, "exim-tls", domain, d, c->host, c->addr, action, type, reason);
+	audit(p, EV_SESSION, domain, d, c->host, c->addr, action, type, reason);
 }
 
 /* on_defer - msg:host:defer: the host failed; why, in RFC 8460 terms */
@@ -186,7 +234,7 @@ on_defer(struct mtasts_exim_proc *p, const char *domain,
  * on_delivery - msg:delivery, raised in the delivery process after the
  * transport's subprocess (which saw the connection) has finished: the
  * TLS version and cipher come from the event's own state, and the
- * certificate's fate is in that connection's exim-tls record.
+ * certificate's fate is in that connection's delivery record.
  */
 
 static void

@@ -79,6 +79,7 @@ struct mtasts_exim_conn {
 	int	cert_expired;		/* outside notbefore..notafter */
 	int	cert_mismatch;		/* no DNS-ID matches the MX name */
 	int	closed;			/* tcp:close arrived */
+	int	outside;		/* testing: the MX does not match the policy */
 	int	verified;		/* $tls_out_certificate_verified */
 	char	tls_ver[MTASTS_EXIM_TLS_TEXT_MAX];	/* "" when in clear */
 	char	cipher[MTASTS_EXIM_TLS_TEXT_MAX];

@@ -72,7 +72,13 @@ route_audit(struct mtasts_exim_proc *p, const struct mtasts_decision *d,
 	struct mtasts_audit_rec r;
 
 	memset(&r, 0, sizeof(r));
-	r.event = "exim-route";
+	/*
+	 * A policy that could not be fetched (sts-*) is a failure RFC 8460
+	 * reports: as a "decision" record mtasts report counts it.
+	 */
+	r.result_type = d->result_type;
+	r.event = d->result_type && strncmp(d->result_type, "sts-", 4) == 0 ?
+	    "decision" : "exim-route";
 	r.domain = domain;
 	r.policy_id = d->lookup.id[0] ? d->lookup.id : NULL;
 	r.mode = mtasts_dmode_str(d->mode);
@@ -190,6 +196,8 @@ mtasts_exim_route(unsigned char **yield, int argc, unsigned char *argv[])
 	if (rc != DECIDED)
 		return (rc);
 	if (d.status != MTASTS_OK) {
+		if (d.result_type != NULL && strncmp(d.result_type, "sts-", 4) == 0)
+			route_audit(p, &d, domain, MTASTS_ACTION_DELIVER, d.reason);
 		/* Not enforced: the next router delivers as usual. */
 		mtasts_why(msg, sizeof(msg), "mtasts: %s: %s, not enforced", domain,
 			   mtasts_dmode_str(d.mode));

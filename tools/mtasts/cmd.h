@@ -35,5 +35,6 @@ int	cmd_lookup(struct cmd_ctx *, int argc, char **argv);
 int	cmd_check(struct cmd_ctx *, int argc, char **argv);
 int	cmd_stats(struct cmd_ctx *, int argc, char **argv);
 int	cmd_report(struct cmd_ctx *, int argc, char **argv);
+int	cmd_ingest(struct cmd_ctx *, int argc, char **argv);
 
 #endif

@@ -41,6 +41,7 @@ static const struct {
 	{"cache", cmd_cache, "cache list [--json] | show DOMAIN | purge [DOMAIN] | rebuild"},
 	{"stats", cmd_stats, "stats [--since T] [--until T] [--domain D] [--json] [--log FILE]"},
 	{"report", cmd_report, "report [--day YYYY-MM-DD] [--domain D] [--dry-run] [--out DIR] [--log FILE]"},
+	{"ingest", cmd_ingest, "ingest [--state FILE] [--follow] [--utc] [LOG|-]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -40,29 +40,11 @@ SETUP=$H/exim/setup.sh
 CASES="abi doc enforce notinpolicy wrongname expired untrusted nostarttls
 twomx testing none nopolicy cached one-session refetch-down connect-hook module-defer
 fixed-world no-bounce"
-ncases=$(echo $CASES | wc -w)
-pass=0 fail=0
 
-skip_all() {
-	echo "exim: skipped: $*"
-	echo "0 passed, 0 failed, $ncases skipped"
-	exit 0
-}
+PART=exim
+. "$SRC/tests/lib.sh"
 
-broken() {
-	echo "exim: $*"
-	echo "0 passed, $ncases failed"
-	exit 1
-}
-
-ok() { echo "PASS exim/$1"; pass=$((pass + 1)); }
-nok() { echo "FAIL exim/$1: $2"; fail=$((fail + 1)); }
-
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-command -v ip >/dev/null 2>&1 || skip_all "no ip(8)"
-probe=mtasts-probe$$
-ip netns add $probe 2>/dev/null || skip_all "ip netns is not available"
-ip netns del $probe
+need_world
 
 module=$builddir/.libs/mtasts_exim.so
 [ -f "$module" ] || broken "no $module: build mtasts_exim.la first"

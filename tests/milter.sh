@@ -49,31 +49,13 @@ PY=/usr/bin/python3
 CASES="config sendmail-rcpt sendmail-header sendmail-delivery postfix-rcpt
 postfix-header postfix-log audit cache-warm shared-cache internal strip
 drop concurrent valgrind"
-ncases=$(echo $CASES | wc -w)
-pass=0 fail=0
 SM_ADDR=127.0.3.1
 PF_ADDR=127.0.3.2
 
-skip_all() {
-	echo "milter: skipped: $*"
-	echo "0 passed, 0 failed, $ncases skipped"
-	exit 0
-}
+PART=milter
+. "$SRC/tests/lib.sh"
 
-broken() {
-	echo "milter: $*"
-	echo "0 passed, $ncases failed"
-	exit 1
-}
-
-ok() { echo "PASS milter/$1"; pass=$((pass + 1)); }
-nok() { echo "FAIL milter/$1: $2"; fail=$((fail + 1)); }
-
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-command -v ip >/dev/null 2>&1 || skip_all "no ip(8)"
-probe=mtasts-probe$$
-ip netns add $probe 2>/dev/null || skip_all "ip netns is not available"
-ip netns del $probe
+need_world
 command -v valgrind >/dev/null 2>&1 || skip_all "no valgrind (apt-get install valgrind)"
 id nobody >/dev/null 2>&1 && getent group daemon >/dev/null ||
 	skip_all "no user nobody or group daemon"

@@ -70,8 +70,7 @@ DOMAINS="good untrusted expired wrongname nostarttls testing testnotls"
 CASES="exim/delivered exim/stats exim/report postfix/delivered postfix/stats
 postfix/report postfix/state sendmail/delivered sendmail/stats sendmail/report
 sendmail/state"
-ncases=$(echo $CASES | wc -w)
-pass=0 fail=0 skip=0
+skip=0
 
 # What every MTA's audit log must count (test-harness/outcomes/expect.py).
 EXPECT="out-good.test=1/0
@@ -82,27 +81,11 @@ out-nostarttls.test=0/2/starttls-not-supported:2
 out-testing.test=0/1/certificate-not-trusted:1
 out-testnotls.test=0/1/starttls-not-supported:1"
 
-skip_all() {
-	echo "outcomes: skipped: $*"
-	echo "0 passed, 0 failed, $ncases skipped"
-	exit 0
-}
-
-broken() {
-	echo "outcomes: $*"
-	echo "0 passed, $ncases failed"
-	exit 1
-}
-
-ok() { echo "PASS outcomes/$1"; pass=$((pass + 1)); }
-nok() { echo "FAIL outcomes/$1: $2"; fail=$((fail + 1)); }
+PART=outcomes
+. "$SRC/tests/lib.sh"
 skipped() { echo "SKIP outcomes/$1: $2"; skip=$((skip + 1)); }
 
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-command -v ip >/dev/null 2>&1 || skip_all "no ip(8)"
-probe=mtasts-probe$$
-ip netns add $probe 2>/dev/null || skip_all "ip netns is not available"
-ip netns del $probe
+need_world
 for p in mtasts mtastsd; do
 	[ -x "$BUILD/$p" ] || broken "no $BUILD/$p: build it first"
 done

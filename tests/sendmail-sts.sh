@@ -39,29 +39,11 @@ WORLD=$H/world.sh
 SETUP=$H/sendmail-sts/setup.sh
 CASES="doc cf map enforce wrongname untrusted expired nostarttls notinpolicy
 testing nopolicy audit daemon-down fixed-world no-bounce"
-ncases=$(echo $CASES | wc -w)
-pass=0 fail=0
 
-skip_all() {
-	echo "sendmail-sts: skipped: $*"
-	echo "0 passed, 0 failed, $ncases skipped"
-	exit 0
-}
+PART=sendmail-sts
+. "$SRC/tests/lib.sh"
 
-broken() {
-	echo "sendmail-sts: $*"
-	echo "0 passed, $ncases failed"
-	exit 1
-}
-
-ok() { echo "PASS sendmail-sts/$1"; pass=$((pass + 1)); }
-nok() { echo "FAIL sendmail-sts/$1: $2"; fail=$((fail + 1)); }
-
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-command -v ip >/dev/null 2>&1 || skip_all "no ip(8)"
-probe=mtasts-probe$$
-ip netns add $probe 2>/dev/null || skip_all "ip netns is not available"
-ip netns del $probe
+need_world
 [ -x "$BUILD/mtastsd" ] || broken "no $BUILD/mtastsd: build it first"
 sh "$SETUP" prepare || skip_all "cannot unpack Sendmail 8.17 (apt-get download)"
 "$WORLD" check || broken "cannot build the world (see above)"

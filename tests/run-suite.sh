@@ -44,6 +44,10 @@ sendmail-sts|sh $srcdir/tests/sendmail-sts.sh"
 milter|sh $srcdir/tests/milter.sh"
 [ -f "$srcdir/tests/outcomes.sh" ] && PARTS="$PARTS
 outcomes|sh $srcdir/tests/outcomes.sh"
+[ -f "$srcdir/tests/faults.sh" ] && PARTS="$PARTS
+faults|sh $srcdir/tests/faults.sh"
+[ -f "$srcdir/tests/valgrind.sh" ] && PARTS="$PARTS
+valgrind|sh $srcdir/tests/valgrind.sh"
 [ -f "$srcdir/tests/exim.sh" ] && PARTS="$PARTS
 exim|sh $srcdir/tests/exim.sh"
 

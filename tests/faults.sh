@@ -73,39 +73,25 @@ truncated-cache-defers truncated-cache-rebuilt truncated-cache-delivers
 full-disk dns-down-defers dns-back-delivers https-down-cached-enforce
 daemon-kill9-cache daemon-kill9-restart privilege-ids privilege-socket
 no-shell-outs limits-named all-delivered no-loss no-insecure no-bounce"
-ncases=$(echo $CASES | wc -w)
-pass=0 fail=0 skipped=0
-
+PART=faults
+. "$SRC/tests/lib.sh"
+skipped=0
+# ok NAME [DETAIL] - as lib.sh's, with what was seen on the PASS line
 ok() { echo "PASS faults/$1${2:+ ($2)}"; pass=$((pass + 1)); }
-nok() { echo "FAIL faults/$1: $2"; fail=$((fail + 1)); }
 skip() { echo "SKIP faults/$1 ($2)"; skipped=$((skipped + 1)); }
-skip_all() {
-	echo "faults: skipped: $*"
-	echo "0 passed, 0 failed, $ncases skipped"
-	exit 0
-}
-broken() {
-	echo "FAIL faults/setup: $*"
-	echo "0 passed, $ncases failed"
-	exit 1
-}
 
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-command -v ip >/dev/null 2>&1 || skip_all "no ip(8)"
-probe=mtasts-fprobe$$
-ip netns add $probe 2>/dev/null || skip_all "ip netns is not available"
-ip netns del $probe
+need_world
 
 module=$BLD/.libs/mtasts_exim.so
 [ -f "$module" ] || broken "no $module: build mtasts_exim.la first"
 MTASTS=$BLD/mtasts
 MTASTSD=${MTASTSD_BIN:-$BLD/mtastsd}
-# A sanitizer build: the ASan runtime must come first in Exim (exim.sh).
-# Only Exim gets it: ps(1) and others hang with it preloaded.
-EXIM_ENV=
+# A sanitizer build: the ASan runtime must come first in Exim. Only Exim
+# gets it (test-harness/exim/setup.sh reads EXIM_PRELOAD): ps(1), which
+# world.sh uses, hangs with it preloaded.
 if ldd "$module" 2>/dev/null | grep -q libasan; then
-	EXIM_ENV="LD_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)
-ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0"
+	EXIM_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)
+	export EXIM_PRELOAD
 fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-faults.XXXXXX") || broken "mktemp failed"
@@ -163,10 +149,8 @@ conf=$E/mtasts.yaml
 cp "$conf" "$dir/mtasts.yaml.orig"
 
 inw() { "$WORLD" exec "$W" -- "$@"; }
-# shellcheck disable=SC2086
-exim() { inw env $EXIM_ENV "$SETUP" run "$W" "$root" "$@"; }
+exim() { inw "$SETUP" run "$W" "$root" "$@"; }
 # exim_in_tmpfs ARG... - exim with $E/full a 1 MiB tmpfs, filled up
-# shellcheck disable=SC2086
 exim_in_tmpfs() {
 	inw sh -c '
 		full=$1 uid=$2; shift 2
@@ -176,7 +160,7 @@ exim_in_tmpfs() {
 		chown $uid:$uid "$full"/* && chmod 0660 "$full"/*
 		dd if=/dev/zero of="$full/fill" bs=4k 2>/dev/null
 		df -k "$full" | tail -n 1 >"$full.df"
-		exec "$@"' sh "$E/full" $EXIM_UID env $EXIM_ENV "$SETUP" run "$W" "$root" "$@"
+		exec "$@"' sh "$E/full" $EXIM_UID "$SETUP" run "$W" "$root" "$@"
 }
 
 sent= nsent=0

@@ -73,27 +73,13 @@ for c in $DNS_CASES; do all="$all dns-$c"; done
 for c in $HTTPS_CASES; do all="$all https-$c"; done
 for c in $CACHED_CASES; do all="$all cached-$c"; done
 for c in $SM_CASES; do all="$all socketmap-$c"; done
-ncases=$(echo $all | wc -w)
-pass=0 fail=0 skipped=0
-
+PART=hostile CASES=$all
+. "$SRC/tests/lib.sh"
+skipped=0
+# ok NAME [DETAIL] - as lib.sh's, with the measurements on the PASS line
 ok() { echo "PASS hostile/$1${2:+ ($2)}"; pass=$((pass + 1)); }
-nok() { echo "FAIL hostile/$1: $2"; fail=$((fail + 1)); }
-skip_all() {
-	echo "hostile: skipped: $*"
-	echo "0 passed, 0 failed, $ncases skipped"
-	exit 0
-}
-broken() {
-	echo "FAIL hostile/setup: $*"
-	echo "0 passed, $ncases failed"
-	exit 1
-}
 
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-command -v ip >/dev/null 2>&1 || skip_all "no ip(8)"
-probe=mtasts-hprobe$$
-ip netns add $probe 2>/dev/null || skip_all "ip netns is not available"
-ip netns del $probe
+need_world
 $PY -c 'import dnslib' 2>/dev/null || broken "python3-dnslib is missing (apt-get install python3-dnslib)"
 command -v openssl >/dev/null 2>&1 || broken "openssl is missing"
 MTASTS=${MTASTS_BIN:-$BLD/mtasts}

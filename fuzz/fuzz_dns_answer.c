@@ -21,7 +21,8 @@
  *		bit 3: ERROR; bit 4: a timeout of 1.5 s instead of 5
  *	byte 1	response shape flags (see build())
  *	byte 2	rcode: NOERROR, or the low 7 bits when bit 7 is set
- *	byte 3	question name (index into the name table)
+ *	byte 3	question name (index into the name table, low 3 bits);
+ *		bit 6: class CH instead of IN
  *	3 names	length byte and raw bytes each: names 5..7 of the table
  *	RRs	until the input ends (see add_rr())
  *
@@ -31,7 +32,9 @@
  *	that no TXT string given for it contains; an MX list is longer than
  *	MTASTS_DNS_MX_MAX, unsorted or names a non-host; more than
  *	MTASTS_DNS_ADDRS_MAX addresses or one of the wrong family; more
- *	CNAME links than MTASTS_DNS_CNAME_MAX + 1 were followed.
+ *	CNAME links than MTASTS_DNS_CNAME_MAX + 1 were followed; anything
+ *	but TEMP came from a reply whose question is not the one asked
+ *	(_mta-sts.example.com, TXT/MX/A/AAAA as asked, class IN).
  *	A second mode (byte 0 == 0xff) checks mtasts_dns_name_check().
  *	Run by tests/fuzz-run.sh and make fuzz.
  *--*/
@@ -41,6 +44,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <getdns/getdns.h>
@@ -108,6 +112,7 @@ struct txtseen {
 static struct txtseen seen[FUZZ_SEEN];
 static size_t nseen;
 static int seen_over;			/* more RRs than seen[] holds */
+static int question_ours;		/* the reply repeats our question */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -508,7 +513,14 @@ build(uint16_t *rrtype, getdns_callback_type_t *cbtype, unsigned *ms)
 		add_bin(set(question, "qname", K_BIN), names[q % FUZZ_NAMES].data,
 			names[q % FUZZ_NAMES].size);
 		set(question, "qtype", K_INT)->i = *rrtype;
+		set(question, "qclass", K_INT)->i = (q & 0x40)
+			? GETDNS_RRCLASS_CH : GETDNS_RRCLASS_IN;
 		set(reply, "question", K_DICT)->d = question;
+		question_ours = !(q & 0x40)
+			&& names[q % FUZZ_NAMES].size == names[0].size
+			&& strncasecmp((const char *) names[q % FUZZ_NAMES].data,
+				       (const char *) names[0].data,
+				       names[0].size) == 0;
 	}
 	if (!(f & 0x40))
 		set(reply, "answer", K_LIST)->l = answer;
@@ -684,9 +696,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in = data;
 	inlen = size;
 	inoff = 0;
+	question_ours = 0;
 	resp = build(&rrtype, &cbtype, &ms);
 	mtasts_dns_answer_parse(cbtype, resp, rrtype,
 				"_mta-sts.example.com.", ms, &a);
+	if (a.status != MTASTS_TEMP && !question_ours)
+		abort();
 	check(&a, rrtype);
 	mtasts_dns_answer_free(&a);
 	return (0);

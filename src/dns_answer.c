@@ -186,6 +186,62 @@ dns_wire_eq(const getdns_bindata *a, const getdns_bindata *b)
 	return (1);
 }
 
+/* dns_wire_name - absolute host name ("a.b.") to wire form; -1 if not */
+
+static int
+dns_wire_name(const char *name, unsigned char *out, size_t outlen,
+	          size_t *outsize)
+{
+	size_t	o = 0, len;
+	const char *dot;
+
+	/* Names reach here through mtasts_dns_name_check(): plain labels. */
+	while (*name != 0) {
+		dot = strchr(name, '.');
+		len = dot != NULL ? (size_t) (dot - name) : strlen(name);
+		if (len == 0 || len > MTASTS_LABEL_MAX || o + 1 + len + 1 > outlen)
+			return (-1);
+		out[o++] = (unsigned char) len;
+		memcpy(out + o, name, len);
+		o += len;
+		name += len;
+		if (*name == '.')
+			name++;
+	}
+	out[o++] = 0;
+	*outsize = o;
+	return (0);
+}
+
+/* dns_question - the reply's question: 0 ours, -1 missing, 1 another */
+
+static int
+dns_question(getdns_dict *reply, uint16_t rrtype, const char *qname)
+{
+	unsigned char wire[MTASTS_DOMAIN_MAX + 2];
+	getdns_bindata *qwire, asked;
+	uint32_t qtype, qclass;
+
+	/*
+	 * RFC 5452 9.1: a reply counts only for the question it repeats. The
+	 * question is the only thing tying the records to our name; without
+	 * it an answer for another name (or garbage that getdns read as an
+	 * empty reply) would pass as "no record here".
+	 */
+	if (getdns_dict_get_bindata(reply, "/question/qname", &qwire)
+	    != GETDNS_RETURN_GOOD
+	    || getdns_dict_get_int(reply, "/question/qtype", &qtype)
+	    != GETDNS_RETURN_GOOD
+	    || getdns_dict_get_int(reply, "/question/qclass", &qclass)
+	    != GETDNS_RETURN_GOOD)
+		return (-1);
+	if (dns_wire_name(qname, wire, sizeof(wire), &asked.size) != 0)
+		return (1);
+	asked.data = wire;
+	return (qtype == rrtype && qclass == GETDNS_RRCLASS_IN
+		&& dns_wire_eq(qwire, &asked) ? 0 : 1);
+}
+
 /* dns_wire_host - wire name to lower-case host name; -1 if not one */
 
 static int
@@ -542,10 +598,11 @@ mtasts_dns_answer_parse(getdns_callback_type_t cbtype, getdns_dict *resp,
 	const char *type = mtasts_dns_type_str(rrtype);
 	getdns_list *replies, *answer;
 	getdns_dict *reply;
-	getdns_bindata *qwire, *end;
+	getdns_bindata *qwire = NULL, *end;
 	uint32_t rcode, status;
 	size_t	nreplies, n, count;
 	char	from[INET6_ADDRSTRLEN], rbuf[24];
+	int	asked = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->status = MTASTS_TEMP;
@@ -584,6 +641,17 @@ mtasts_dns_answer_parse(getdns_callback_type_t cbtype, getdns_dict *resp,
 			   " without header", type, dns_shown(qname), qname, from);
 		return;
 	}
+	/* An error rcode says nothing about names; the other two do. */
+	if ((rcode == GETDNS_RCODE_NOERROR || rcode == GETDNS_RCODE_NXDOMAIN)
+	    && ((asked = dns_question(reply, rrtype, qname)) != 0
+		|| getdns_dict_get_bindata(reply, "/question/qname", &qwire)
+		!= GETDNS_RETURN_GOOD)) {
+		mtasts_why(out->why, sizeof(out->why), "%s %.*s: reply from %s"
+			   " %s", type, dns_shown(qname), qname, from,
+			   asked > 0 ? "does not answer the question asked" :
+			   "has no question section (malformed)");
+		return;
+	}
 	if (rcode == GETDNS_RCODE_NXDOMAIN) {
 		out->status = MTASTS_NONE;
 		out->nxdomain = 1;
@@ -595,12 +663,6 @@ mtasts_dns_answer_parse(getdns_callback_type_t cbtype, getdns_dict *resp,
 		mtasts_why(out->why, sizeof(out->why), "%s %.*s: %s from %s",
 			   type, dns_shown(qname), qname,
 			   dns_rcode_str(rcode, rbuf, sizeof(rbuf)), from);
-		return;
-	}
-	if (getdns_dict_get_bindata(reply, "/question/qname", &qwire)
-	    != GETDNS_RETURN_GOOD) {
-		mtasts_why(out->why, sizeof(out->why), "%s %.*s: reply from %s"
-			   " without question", type, dns_shown(qname), qname, from);
 		return;
 	}
 	if (getdns_dict_get_list(reply, "answer", &answer) != GETDNS_RETURN_GOOD

@@ -167,6 +167,10 @@ test_txt(struct mtasts_dns *dns)
 		 "SERVFAIL from 127.0.0.1");
 	txt_case(dns, "txt/refused", "refused.test", T_MS, MTASTS_TEMP,
 		 "REFUSED from 127.0.0.1");
+	txt_case(dns, "txt/reply-to-another-question", "wrongq.test", T_MS,
+		 MTASTS_TEMP, "does not answer the question asked");
+	txt_case(dns, "txt/reply-without-question", "noquestion.test", T_MS,
+		 MTASTS_TEMP, "has no question section");
 	txt_case(dns, "txt/tcp-fallback", "tc.test", T_MS, MTASTS_OK, "tcp1");
 	txt_case(dns, "txt/oversized-sts", "big.test", T_MS, MTASTS_NONE,
 		 "longer than 4096 bytes");

@@ -31,6 +31,8 @@ DESCRIPTION
       _mta-sts.bigother    one 5100-byte unrelated TXT + a valid STSv1
       _mta-sts.many        40 TXT records
       _mta-sts.bad         one invalid STSv1 record
+      _mta-sts.wrongq      a TXT reply whose question is another name
+      _mta-sts.noquestion  a TXT reply with no question section
       _mta-sts.slow-N      TXT "v=STSv1; id=slowN;" after N milliseconds
       mx                   MX 20 b, 10 a, 20 c, 5 z (.mx.test), answer order
       nullmx               MX 0 .
@@ -57,7 +59,7 @@ import time
 
 try:
     from dnslib import DNSRecord, RR, QTYPE, RCODE, TXT, A, AAAA, MX, \
-        CNAME, DNSLabel
+        CNAME, DNSLabel, DNSQuestion
 except ImportError:
     sys.stderr.write("fakedns.py: python3-dnslib is missing\n")
     sys.exit(77)
@@ -131,6 +133,16 @@ def answer(request, proto):
                 reply.add_answer(RR(q.qname, QTYPE.TXT, ttl=TTL,
                                     rdata=txt("v=STSv1; id=slow%s;" % ms)))
             return reply
+    if name == "_mta-sts.wrongq.test":
+        # RFC 5452 9.1: this must not count as an answer to our question.
+        other = "_mta-sts.other.test."
+        reply.questions = [DNSQuestion(other, QTYPE.TXT)]
+        reply.add_answer(RR(other, QTYPE.TXT, ttl=TTL,
+                            rdata=txt("v=STSv1; id=wrongq1;")))
+        return reply
+    if name == "_mta-sts.noquestion.test":
+        reply.questions = []
+        return reply
     if name in RCODES:
         reply.header.rcode = getattr(RCODE, RCODES[name])
         return reply

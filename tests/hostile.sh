@@ -27,9 +27,10 @@
 #
 #	socketmap-*: mtastsd ($builddir/mtastsd, the world's resolver) is
 #	sent a 30-digit length, 64 KiB of garbage, 1000 half netstrings
-#	from clients that vanish, 10,000 connections that each ask for
-#	enforce.test, and 1500 idle connections past its connection limit
-#	while one more client asks. Each must be answered or closed in
+#	from clients that vanish, 50 clients dripping a query a byte a
+#	second, 10,000 connections that each ask for enforce.test, and
+#	1500 idle connections past its connection limit while one more
+#	client asks. Each must be answered or closed in
 #	bounded time with a log line; every answer for enforce.test must
 #	be "OK secure ..."; the daemon must run on as the same process with
 #	VmRSS at most DAEMON_SLACK_KB above what it was before the abuse.
@@ -66,7 +67,7 @@ HTTPS_CASES="trickle headers overlong closemid resetmid chain50"
 CACHED_CASES="dns-huge dns-txtbomb dns-truncated dns-malformed dns-slow
 dns-cnameloop dns-cnamechase dns-nxdomain https-trickle https-headers
 https-closemid https-resetmid"
-SM_CASES="giant-length garbage half-netstring flood-10000 hold-past-limit
+SM_CASES="giant-length garbage half-netstring slow-drip flood-10000 hold-past-limit
 enforce-intact daemon-memory"
 all=
 for c in $DNS_CASES; do all="$all dns-$c"; done

@@ -46,6 +46,8 @@ milter|sh $srcdir/tests/milter.sh"
 outcomes|sh $srcdir/tests/outcomes.sh"
 [ -f "$srcdir/tests/faults.sh" ] && PARTS="$PARTS
 faults|sh $srcdir/tests/faults.sh"
+[ -f "$srcdir/tests/hostile.sh" ] && PARTS="$PARTS
+hostile|sh $srcdir/tests/hostile.sh"
 [ -f "$srcdir/tests/valgrind.sh" ] && PARTS="$PARTS
 valgrind|sh $srcdir/tests/valgrind.sh"
 [ -f "$srcdir/tests/exim.sh" ] && PARTS="$PARTS

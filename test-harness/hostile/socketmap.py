@@ -8,6 +8,7 @@
 #	socketmap.py garbage ADDR
 #	socketmap.py half ADDR COUNT
 #	socketmap.py flood ADDR COUNT "NAME KEY"
+#	socketmap.py drip ADDR COUNT SECONDS "NAME KEY"
 #	socketmap.py hold ADDR COUNT SECONDS "NAME KEY"
 # DESCRIPTION
 #	ADDR is a unix socket path or HOST:PORT. Each command prints one
@@ -23,6 +24,10 @@
 #		rest as earlier ones finish), each sends the query, reads
 #		its reply and closes; answered=N of COUNT, seconds, and the
 #		distinct replies
+#	drip	COUNT connections at once, each sending a well-formed query
+#		one byte a second for up to SECONDS: the server must give
+#		up on each within its idle timeout of the first byte, though
+#		bytes keep coming; closed=N, slowest=seconds, the replies
 #	hold	up to COUNT idle connections opened within one second and
 #		held open SECONDS, past the server's connection limit; then
 #		one more client asks the query: probe_seconds says how long
@@ -216,6 +221,51 @@ def cmd_flood(addr, count, q):
 			      time.time() - t0, "|".join("%s*%d" % kv for kv in replies.items())))
 
 
+def cmd_drip(addr, count, seconds, q):
+	"""cmd_drip - count clients sending a query a byte a second"""
+	nofile(count)
+	msg = netstring((q + " " + "x" * 200).encode())
+	t0 = time.time()
+	live = {}
+	for _ in range(count):
+		s = connect(addr)
+		s.setblocking(False)
+		live[s] = {"sent": 0, "in": b""}
+	ends = []
+	replies = {}
+	tick = 0
+	while live and time.time() < t0 + seconds:
+		for s, st in list(live.items()):
+			if st["sent"] <= tick and st["sent"] < len(msg):
+				try:
+					st["sent"] += s.send(msg[st["sent"]:st["sent"] + 1])
+				except (BlockingIOError, InterruptedError):
+					pass
+				except OSError:
+					pass		# closed on us: read what came
+			try:
+				got = s.recv(65536)
+			except (BlockingIOError, InterruptedError):
+				continue
+			except OSError:
+				got = b""
+			st["in"] += got
+			if got and whole(st["in"]) is None:
+				continue
+			r = show(whole(st["in"]) or b"")
+			replies[r] = replies.get(r, 0) + 1
+			ends.append(time.time() - t0)
+			s.close()
+			del live[s]
+		tick += 1
+		time.sleep(max(0.0, t0 + tick - time.time()))
+	for s in live:
+		s.close()
+	print("RESULT closed=%d open=%d slowest=%.2f replies=%s" % (
+		len(ends), len(live), max(ends) if ends else -1,
+		"|".join("%s*%d" % kv for kv in replies.items())))
+
+
 def cmd_hold(addr, count, seconds, q):
 	"""cmd_hold - idle connections past the limit, and one probe"""
 	nofile(count)
@@ -264,6 +314,8 @@ def main(argv):
 		cmd_half(addr, int(argv[3]))
 	elif cmd == "flood" and len(argv) == 5:
 		cmd_flood(addr, int(argv[3]), argv[4])
+	elif cmd == "drip" and len(argv) == 6:
+		cmd_drip(addr, int(argv[3]), float(argv[4]), argv[5])
 	elif cmd == "hold" and len(argv) == 6:
 		cmd_hold(addr, int(argv[3]), float(argv[4]), argv[5])
 	else:

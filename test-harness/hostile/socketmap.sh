@@ -81,6 +81,24 @@ else
 		ok socketmap-half-netstring "$r; then $(val "$r2" how)"
 	fi
 
+	# Bytes that keep coming must not keep a connection: each of these
+	# clients is cut off within the idle timeout of its first byte.
+	r=$(sm drip "$SOCK" 50 $((IDLE * 4)) "$Q")
+	if [ "$(val "$r" closed)" != 50 ]; then
+		nok socketmap-slow-drip "not every dripping client was cut off: $r"
+	elif ! awk -v s="$(val "$r" slowest)" -v m=$((IDLE + SLACK)) \
+	    'BEGIN { exit !(s <= m) }'; then
+		nok socketmap-slow-drip "the last one held on for $(val "$r" slowest) s"
+	elif ! val "$r" replies | grep -q '^PERM_request_not_complete_after'; then
+		nok socketmap-slow-drip "want a PERM reply naming the deadline: $r"
+	elif ! logged 'request not complete after'; then
+		nok socketmap-slow-drip "no 'request not complete' log line"
+	elif ! alive "$dpid"; then
+		nok socketmap-slow-drip "the daemon died"
+	else
+		ok socketmap-slow-drip "$r"
+	fi
+
 	r=$(sm flood "$SOCK" 10000 "$Q")
 	if [ "$(val "$r" answered)" != 10000 ]; then
 		nok socketmap-flood-10000 "not every connection was answered: $r"

@@ -22,6 +22,10 @@
  *	per query. A connection that sends no query and gets no reply for
  *	daemon.idle_timeout seconds is closed (one waiting for a slow reply
  *	is not idle); so is one that does not read its replies for as long.
+ *	A request must also be complete within daemon.idle_timeout of its
+ *	first byte: libevent restarts the idle timer on every read, so
+ *	without this deadline a client dripping a byte a second would hold
+ *	its connection (and, with enough of them, every slot) for hours.
  *
  *	A malformed netstring gets a PERM reply (after the replies owed for
  *	earlier requests) and the connection is closed: the stream cannot be
@@ -67,6 +71,7 @@ struct conn {
 	size_t	npending;
 	int	closing;		/* read no more; close when replies are out */
 	int	paused;			/* reading paused: npending at the limit */
+	struct event *partial;		/* deadline of an incomplete request */
 	unsigned long id;
 	char	peer[INET6_ADDRSTRLEN + 16];
 };
@@ -87,6 +92,8 @@ static unsigned idle_seconds = MTASTS_DAEMON_IDLE_DEFAULT;
 static unsigned long next_id;
 
 static void conn_pump(struct conn *);
+static void conn_enqueue(struct conn *, struct req *);
+static void partial_watch(struct conn *);
 static void set_timeouts(struct conn *);
 
 /* listeners_enable - pause or resume accepting */
@@ -127,6 +134,8 @@ conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	bufferevent_free(c->bev);
+	if (c->partial)
+		event_free(c->partial);
 	free(c);
 	nconns--;
 	if (lsns_paused && nconns < MTASTS_DAEMON_CONNECTIONS_MAX)
@@ -213,6 +222,48 @@ conn_flush(struct conn *c)
 	return (progress);
 }
 
+/* partial_cb - a request was not completed in time: answer PERM, close */
+
+static void
+partial_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	char	why[MTASTS_REASON_MAX];
+	struct req *r;
+
+	if (c->closing || c->paused || evbuffer_get_length(in) == 0)
+		return;
+	mtasts_why(why, sizeof(why), "request not complete after %us (%zu"
+		   " bytes received)", idle_seconds, evbuffer_get_length(in));
+	log_msg(LOG_WARNING, "conn=%lu peer=%s %s, closing", c->id, c->peer, why);
+	(void) evbuffer_drain(in, evbuffer_get_length(in));
+	c->closing = 1;
+	if ((r = req_error(c, why)) != NULL)
+		conn_enqueue(c, r);
+	conn_pump(c);
+}
+
+/* partial_watch - run the deadline while an incomplete request waits */
+
+static void
+partial_watch(struct conn *c)
+{
+	struct timeval tv = {.tv_sec = (time_t) idle_seconds};
+	int	waiting;
+
+	/* When paused, what waits is complete requests: we owe the delay. */
+	waiting = !c->closing && !c->paused
+		&& evbuffer_get_length(bufferevent_get_input(c->bev)) > 0;
+	if (!waiting) {
+		if (evtimer_pending(c->partial, NULL))
+			(void) evtimer_del(c->partial);
+	} else if (!evtimer_pending(c->partial, NULL)) {
+		/* From the first byte: later bytes must not push it back. */
+		(void) evtimer_add(c->partial, &tv);
+	}
+}
+
 /* conn_pump - parse, answer, flush until nothing moves; then close or wait */
 
 static void
@@ -240,6 +291,7 @@ conn_pump(struct conn *c)
 		c->paused = 0;
 		(void) bufferevent_enable(c->bev, EV_READ);
 	}
+	partial_watch(c);
 }
 
 /* server_req_done - a request got its reply */
@@ -344,10 +396,13 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
 		(void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if ((c = calloc(1, sizeof(*c))) == NULL
+	    || (c->partial = evtimer_new(srv_base, partial_cb, c)) == NULL
 	    || (c->bev = bufferevent_socket_new(srv_base, fd,
 						BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		log_msg(LOG_ERR, "accept: out of memory");
 		evutil_closesocket(fd);
+		if (c != NULL && c->partial != NULL)
+			event_free(c->partial);
 		free(c);
 		return;
 	}

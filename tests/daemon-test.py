@@ -527,6 +527,7 @@ daemon:
 		f.write(text)
 	p = subprocess.run([w.bin, "-f", "-c", cfg], capture_output=True, timeout=WAIT)
 	check("unknown-user-refused", p.returncode == 78 and
+	      b'daemon.user: no user "no-such-user-mtasts"' in p.stderr and
 	      not os.path.exists(os.path.join(run, "mtastsd.sock")),
 	      "exit %d: %s" % (p.returncode, p.stderr.decode().strip()))
 

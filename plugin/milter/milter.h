@@ -103,9 +103,7 @@ int	milter_mx_init(char *why, size_t whylen);
 /* ---- milter_cb.c: the libmilter callbacks */
 void	milter_describe(struct smfiDesc *, int with_header);
 
-/* ---- milter_proc.c: the process (daemon, pid file, ids, privileges, socket) */
-int	milter_ids(const struct mtasts_config *, uid_t *uid, gid_t *gid,
-		gid_t *sock_gid, char *why, size_t whylen);
+/* ---- milter_proc.c: the socket (ids and privileges: tools/common/dproc) */
 int	milter_socket_prepare(const char *spec, uid_t uid, gid_t gid,
 		char *why, size_t whylen);
 int	milter_socket_own(const char *spec, int mode, uid_t uid, gid_t gid,

@@ -202,7 +202,9 @@ serve(struct mtasts_config *cfg, const char *sock, int foreground)
 	mode_t	old;
 	int	code = 0, parent, pid_written = 0;
 
-	if (milter_ids(cfg, &uid, &gid, &sock_gid, why, sizeof(why)) < 0)
+	if (dproc_ids("milter", cfg->milter_user, cfg->milter_group,
+		      cfg->milter_socket_group, &uid, &gid, &sock_gid, why,
+		      sizeof(why)) < 0)
 		return (die(EX_CONFIG, "config", why));
 	milter_describe(&desc, milter_opts.header[0] != 0);
 	if (smfi_setconn((char *) sock) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS)

@@ -2,14 +2,14 @@
  * NAME
  *	milter_proc 3
  * SUMMARY
- *	the process: ids, socket ownership, daemon mode, pid file, privileges
+ *	the process: socket directory and ownership, daemon mode, pid file
  * SYNOPSIS
  *	#include "dproc.h"
-#include "milter.h"
+ *	#include "milter.h"
  * DESCRIPTION
- *	milter_ids() resolves milter.user, milter.group and
- *	milter.socket_group (as root, before anything else); -1 stands for
- *	"unchanged".
+ *	milter.user, milter.group and milter.socket_group are resolved by
+ *	dproc_ids() (as root, before anything else; -1 stands for
+ *	"unchanged").
  *	milter_socket_prepare() creates the missing parent directory of a
  *	unix socket (0755, owned by the milter user, so that it can remove
  *	its socket at exit); milter_socket_own() gives the socket libmilter
@@ -60,62 +60,13 @@ unix_path(const char *spec)
 	return (NULL);
 }
 
-/* group_id - a group by name */
-
-static int
-group_id(const char *key, const char *name, gid_t *gid, char *why, size_t whylen)
-{
-	struct group *gr;
-
-	if ((gr = getgrnam(name)) == NULL) {
-		mtasts_why(why, whylen, "%s: no group \"%s\"", key, name);
-		return (-1);
-	}
-	*gid = gr->gr_gid;
-	return (0);
-}
-
-/* milter_ids - the ids the config names */
-
-int
-milter_ids(const struct mtasts_config *cfg, uid_t *uid, gid_t *gid,
-	   gid_t *sock_gid, char *why, size_t whylen)
-{
-	struct passwd *pw;
-
-	*uid = (uid_t) -1;
-	*gid = (gid_t) -1;
-	if (cfg->milter_user != NULL) {
-		if ((pw = getpwnam(cfg->milter_user)) == NULL) {
-			mtasts_why(why, whylen, "milter.user: no user \"%s\"",
-				   cfg->milter_user);
-			return (-1);
-		}
-		*uid = pw->pw_uid;
-		*gid = pw->pw_gid;
-	}
-	if (cfg->milter_group != NULL
-	    && group_id("milter.group", cfg->milter_group, gid, why, whylen) < 0)
-		return (-1);
-	*sock_gid = *gid;
-	if (cfg->milter_socket_group != NULL
-	    && group_id("milter.socket_group", cfg->milter_socket_group,
-			sock_gid, why, whylen) < 0)
-		return (-1);
-	return (0);
-}
-
 /* milter_socket_prepare - a unix socket's missing directory */
 
 int
 milter_socket_prepare(const char *spec, uid_t uid, gid_t gid, char *why,
 		      size_t whylen)
 {
-	char	dir[MTASTS_CONFIG_STRING_MAX + 1];
 	const char *path = unix_path(spec);
-	struct stat st;
-	char   *slash;
-	int	n;
 
 	if (path == NULL)
 		return (0);
@@ -124,25 +75,7 @@ milter_socket_prepare(const char *spec, uid_t uid, gid_t gid, char *why,
 		mtasts_why(why, whylen, "socket %s: the path must be absolute", spec);
 		return (-1);
 	}
-	n = snprintf(dir, sizeof(dir), "%s", path);
-	if (n < 0 || (size_t) n >= sizeof(dir)) {
-		mtasts_why(why, whylen, "socket path too long");
-		return (-1);
-	}
-	if ((slash = strrchr(dir, '/')) == dir)
-		return (0);
-	*slash = 0;
-	if (stat(dir, &st) == 0)
-		return (0);
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		mtasts_why(why, whylen, "mkdir %s: %s", dir, strerror(errno));
-		return (-1);
-	}
-	if ((uid != (uid_t) -1 || gid != (gid_t) -1) && chown(dir, uid, gid) != 0) {
-		mtasts_why(why, whylen, "chown %s: %s", dir, strerror(errno));
-		return (-1);
-	}
-	return (0);
+	return (dproc_rundir(path, uid, gid, why, whylen));
 }
 
 /* milter_socket_own - mode and owner of the socket libmilter made */

@@ -20,6 +20,10 @@
  *	dproc_drop() drops root in the order setgroups, setresgid, setresuid
  *	(gid -1: the current group), then checks that real, effective and
  *	saved ids all changed and that root cannot be regained.
+ *	dproc_ids() looks up the SECTION.user, .group and .socket_group
+ *	settings (NULL: not set; -1 ids then mean "keep"); dproc_rundir()
+ *	creates the missing parent directory of an absolute path, owned by
+ *	uid:gid, so a socket or pid file under /run works after a reboot.
  *	All return 0, or -1 with why.
  * SECURITY
  *	A daemon whose drop fails must not run: answering as root is never
@@ -30,13 +34,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mtasts/limits.h>
 #include <mtasts/status.h>
 
 #include "dproc.h"
@@ -183,6 +190,87 @@ dproc_drop(uid_t uid, gid_t gid, char *why, size_t whylen)
 	}
 	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
 		mtasts_why(why, whylen, "root could be regained");
+		return (-1);
+	}
+	return (0);
+}
+
+/* dproc_group - a group by name */
+
+static int
+dproc_group(const char *section, const char *key, const char *name,
+	    gid_t *gid, char *why, size_t whylen)
+{
+	struct group *gr;
+
+	if ((gr = getgrnam(name)) == NULL) {
+		mtasts_why(why, whylen, "%s.%s: no group \"%s\"", section, key,
+			   name);
+		return (-1);
+	}
+	*gid = gr->gr_gid;
+	return (0);
+}
+
+/* dproc_ids - the ids a daemon's user, group and socket_group name */
+
+int
+dproc_ids(const char *section, const char *user, const char *group,
+	  const char *socket_group, uid_t *uid, gid_t *gid, gid_t *sock_gid,
+	  char *why, size_t whylen)
+{
+	struct passwd *pw;
+
+	*uid = (uid_t) -1;
+	*gid = (gid_t) -1;
+	*sock_gid = (gid_t) -1;
+	if (user != NULL) {
+		if ((pw = getpwnam(user)) == NULL) {
+			mtasts_why(why, whylen, "%s.user: no user \"%s\"",
+				   section, user);
+			return (-1);
+		}
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	if (group != NULL
+	    && dproc_group(section, "group", group, gid, why, whylen) < 0)
+		return (-1);
+	*sock_gid = *gid;
+	if (socket_group != NULL
+	    && dproc_group(section, "socket_group", socket_group, sock_gid,
+			   why, whylen) < 0)
+		return (-1);
+	return (0);
+}
+
+/* dproc_rundir - create the missing parent directory of path for uid:gid */
+
+int
+dproc_rundir(const char *path, uid_t uid, gid_t gid, char *why, size_t whylen)
+{
+	char	dir[MTASTS_CONFIG_STRING_MAX + 1];
+	struct stat st;
+	char   *slash;
+	int	n;
+
+	n = snprintf(dir, sizeof(dir), "%s", path);
+	if (n < 0 || (size_t) n >= sizeof(dir)) {
+		mtasts_why(why, whylen, "path too long: %.64s...", path);
+		return (-1);
+	}
+	/* Relative paths and "/name" have no directory of ours to make. */
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return (0);
+	*slash = 0;
+	if (stat(dir, &st) == 0)
+		return (0);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		mtasts_why(why, whylen, "mkdir %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	if ((uid != (uid_t) -1 || gid != (gid_t) -1) && chown(dir, uid, gid) != 0) {
+		mtasts_why(why, whylen, "chown %s: %s", dir, strerror(errno));
 		return (-1);
 	}
 	return (0);

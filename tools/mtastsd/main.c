@@ -296,13 +296,15 @@ run(struct mtasts_config *cfg)
 		nents = listen_defaults(defaults, 2);
 		ents = defaults;
 	}
-	if (proc_ids(cfg, &uid, &gid, &sock_gid, why, sizeof(why)) < 0) {
+	if (dproc_ids("daemon", cfg->daemon_user, cfg->daemon_group,
+		      cfg->daemon_socket_group, &uid, &gid, &sock_gid, why,
+		      sizeof(why)) < 0) {
 		code = die(EX_CONFIG, "config", why);
 		goto out;
 	}
 	for (i = 0; i < nents; i++) {
 		if (ents[i].family == AF_UNIX
-		    && proc_rundir(ents[i].path, uid, gid, why, sizeof(why)) < 0) {
+		    && dproc_rundir(ents[i].path, uid, gid, why, sizeof(why)) < 0) {
 			code = die(EX_OSERR, "socket directory", why);
 			goto out;
 		}
@@ -320,7 +322,7 @@ run(struct mtasts_config *cfg)
 	}
 	/* Fits: config strings are at most MTASTS_CONFIG_STRING_MAX. */
 	(void) snprintf(pid_path, sizeof(pid_path), "%s", cfg->daemon_pid_file);
-	if (proc_rundir(pid_path, uid, gid, why, sizeof(why)) < 0
+	if (dproc_rundir(pid_path, uid, gid, why, sizeof(why)) < 0
 	    || dproc_pidfile(pid_path, why, sizeof(why)) < 0) {
 		listen_unlink(ls, nls);
 		code = die(EX_OSERR, "pid file", why);

@@ -166,15 +166,9 @@ void	listen_unlink(struct listener *, size_t n);
 /* listen_defaults - daemon.listen when the config has none */
 size_t	listen_defaults(struct mtasts_listen *out, size_t max);
 
-/* ---- proc.c: the process: daemon mode, pid file, privileges */
+/* ---- proc.c: the process: logging for daemon mode and the pid file */
 void	proc_ready(void);
 void	proc_pidfile_remove(const char *path);
-/* proc_ids - uid/gid of daemon.user/group and the socket group */
-int	proc_ids(const struct mtasts_config *, uid_t *uid, gid_t *gid,
-		gid_t *sock_gid, char *why, size_t whylen);
-/* proc_rundir - create a missing parent directory of path for uid */
-int	proc_rundir(const char *path, uid_t uid, gid_t gid, char *why,
-		size_t whylen);
 
 /* ---- refresh.c: proactive refresh of cached policies */
 int	refresh_init(struct event_base *);

@@ -23,6 +23,7 @@ PARTS="
 vectors|$builddir/tests/vectors-run $V/txt $V/select $V/policy $V/match $V/key $V/config $V/http $V/netstring $V/maillog
 mutate|$builddir/tests/mutate-run $V
 cli|sh $srcdir/tests/cli.sh
+abi|sh $srcdir/tests/abi.sh
 fuzz|sh $srcdir/tests/fuzz-run.sh
 "
 for extra in dns-test.sh fetch-test.sh tlsrpt.sh daemon.sh; do

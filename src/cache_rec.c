@@ -11,7 +11,7 @@
  *	integers big-endian, exactly this long (no slack):
  *
  *	0	u8	version (1)
- *	1	u8	kind (1 policy, 2 no policy)
+ *	1	u8	kind (1 policy, 2 no policy, 3 MX TLS ok, 4 MX TLS failed)
  *	2	u8	id length (0..MTASTS_ID_MAX)
  *	3	u8	flags (0)
  *	4	u16	reason length (0..MTASTS_REASON_MAX - 1)
@@ -54,7 +54,25 @@
 const char *
 mtasts_cache_kind_str(enum mtasts_cache_kind k)
 {
-	return (k == MTASTS_CACHE_POLICY ? "policy" : "no-policy");
+	switch (k) {
+	case MTASTS_CACHE_POLICY:
+		return ("policy");
+	case MTASTS_CACHE_NOPOLICY:
+		return ("no-policy");
+	case MTASTS_CACHE_MX_TLS_OK:
+		return ("mx-tls-ok");
+	case MTASTS_CACHE_MX_TLS_FAIL:
+		return ("mx-tls-failed");
+	}
+	return ("unknown");
+}
+
+/* kind_ok - a kind this version stores */
+
+static int
+kind_ok(unsigned k)
+{
+	return (k >= MTASTS_CACHE_POLICY && k <= MTASTS_CACHE_MX_TLS_FAIL);
 }
 
 /* put16, put32, put64, get16, get32, get64 - big-endian integers */
@@ -188,8 +206,7 @@ mtasts_cache_entry_check(const struct mtasts_cache_entry *e,
 						 sizeof(kbuf)));
 		return (-1);
 	}
-	if (e->kind != MTASTS_CACHE_POLICY
-	    && e->kind != MTASTS_CACHE_NOPOLICY) {
+	if (!kind_ok(e->kind)) {
 		mtasts_why(why, whylen, "%s: bad entry kind %d", e->domain,
 			   (int) e->kind);
 		return (-1);
@@ -269,8 +286,7 @@ mtasts_cache_rec_decode(const unsigned char *p, size_t len,
 		bad = "truncated header";
 	else if (p[0] != REC_VERSION)
 		bad = "unsupported record version";
-	else if ((p[1] != MTASTS_CACHE_POLICY && p[1] != MTASTS_CACHE_NOPOLICY)
-		 || p[3] != 0 || get16(p + 6) != 0)
+	else if (!kind_ok(p[1]) || p[3] != 0 || get16(p + 6) != 0)
 		bad = "bad header";
 	if (bad) {
 		mtasts_why(why, whylen, "%s (%zu bytes)", bad, len);

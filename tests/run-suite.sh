@@ -34,6 +34,8 @@ PARTS="$PARTS
 store|$builddir/tests/store-test"
 [ -f "$srcdir/tests/cache-test.c" ] && PARTS="$PARTS
 cache|$builddir/tests/cache-test"
+[ -f "$srcdir/tests/mxstate-test.c" ] && PARTS="$PARTS
+mxstate|$builddir/tests/mxstate-test"
 [ -f "$srcdir/tests/harness.sh" ] && PARTS="$PARTS
 harness|sh $srcdir/tests/harness.sh
 check|sh $srcdir/tests/check.sh"

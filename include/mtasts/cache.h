@@ -121,7 +121,10 @@
 
 enum mtasts_cache_kind {
 	MTASTS_CACHE_POLICY = 1,	/* a policy was fetched: text kept */
-	MTASTS_CACHE_NOPOLICY = 2	/* negative entry: no usable policy */
+	MTASTS_CACHE_NOPOLICY = 2,	/* negative entry: no usable policy */
+	/* Only in the MX state file (mxstate.h), keyed by MX host name: */
+	MTASTS_CACHE_MX_TLS_OK = 3,	/* the last TLS session was valid */
+	MTASTS_CACHE_MX_TLS_FAIL = 4	/* the last TLS session failed */
 };
 
 struct mtasts_cache_entry {

@@ -279,6 +279,14 @@
  * Sendmail's milter read timeout (T=R:) must exceed fetch.timeout
  * plus twice this; see doc/sendmail.md. */
 #define MTASTS_MILTER_MX_TIMEOUT_MS	MTASTS_DNS_TIMEOUT_DEFAULT
+/*
+ * An MX host's last TLS outcome (mxstate.h) counts this long. A milter
+ * that refuses mail on old failures would keep it from ever being
+ * queued, so no delivery would ever test the host again: after this,
+ * mail is accepted and the next delivery attempt tells.
+ */
+#define MTASTS_MXSTATE_FRESH		3600	/* seconds */
+#define MTASTS_MXSTATE_FILE		"mxstate.lmdb"	/* next to cache.path */
 /* Seconds a stop waits for sessions under way before the store closes. */
 #define MTASTS_MILTER_STOP_WAIT		10
 /* ---- [milter] end */

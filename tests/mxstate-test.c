@@ -1,0 +1,118 @@
+/*++
+ * NAME
+ *	mxstate-test 1
+ * SUMMARY
+ *	unit tests of the MX TLS state file (mxstate.h)
+ * DESCRIPTION
+ *	A real LMDB file in a temporary directory, next to a cache.path
+ *	that is never created: the state lives in its own file. Prints
+ *	"PASS mxstate/<case>" or "FAIL mxstate/<case>: why" and ends with
+ *	"N passed, N failed".
+ *--*/
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mtasts/cache.h>
+#include <mtasts/config.h>
+#include <mtasts/mxstate.h>
+
+static int pass, fail;
+
+static void
+check(const char *name, int cond, const char *why)
+{
+	if (cond) {
+		printf("PASS mxstate/%s\n", name);
+		pass++;
+	} else {
+		printf("FAIL mxstate/%s: %s\n", name, why);
+		fail++;
+	}
+}
+
+int
+main(void)
+{
+	char	dir[] = "/tmp/mxstate-test.XXXXXX", yaml[256], path[512];
+	char	why[MTASTS_REASON_MAX], msg[2048];
+	struct mtasts_config *cfg;
+	struct mtasts_mxstate *m;
+	struct mtasts_mxstate_rec r;
+	enum mtasts_status st;
+	struct stat sb;
+
+	if (mkdtemp(dir) == NULL) {
+		printf("FAIL mxstate/setup: mkdtemp\n0 passed, 1 failed\n");
+		return (1);
+	}
+	(void) snprintf(yaml, sizeof(yaml), "cache:\n  path: %s/cache.lmdb\n", dir);
+	if (mtasts_config_parse(yaml, strlen(yaml), "mxstate-test.yaml", &cfg,
+				why, sizeof(why)) != MTASTS_OK) {
+		printf("FAIL mxstate/setup: %s\n0 passed, 1 failed\n", why);
+		return (1);
+	}
+
+	st = mtasts_mxstate_path(cfg, path, sizeof(path));
+	(void) snprintf(msg, sizeof(msg), "status %d, path %s", st, path);
+	check("path-next-to-cache", st == MTASTS_OK
+	      && strcmp(path + strlen(dir), "/" MTASTS_MXSTATE_FILE) == 0, msg);
+
+	st = mtasts_mxstate_open(cfg, MTASTS_CACHE_RDONLY, &m, why, sizeof(why));
+	if (st == MTASTS_OK || st == MTASTS_NONE)
+		st = mtasts_mxstate_get(m, "mx1.example.com", &r, why, sizeof(why));
+	check("missing-file-knows-nothing", st == MTASTS_NONE, why);
+	mtasts_mxstate_close(m);
+
+	st = mtasts_mxstate_open(cfg, MTASTS_CACHE_RDWR, &m, why, sizeof(why));
+	check("open-read-write", st == MTASTS_OK || st == MTASTS_NONE, why);
+	if (st != MTASTS_OK && st != MTASTS_NONE) {
+		printf("%d passed, %d failed\n", pass, fail + 1);
+		return (1);
+	}
+
+	st = mtasts_mxstate_put(m, "MX1.Example.COM.", 0, 1000,
+				"certificate-host-mismatch: name\x01 mx9", why, sizeof(why));
+	if (st == MTASTS_OK)
+		st = mtasts_mxstate_get(m, "mx1.example.com", &r, why, sizeof(why));
+	(void) snprintf(msg, sizeof(msg), "status %d ok %d at %ld reason '%s' (%s)",
+			st, r.ok, (long) r.at, r.reason, why);
+	check("failure-recorded-normalised", st == MTASTS_OK && r.ok == 0
+	      && r.at == 1000 && strcmp(r.host, "mx1.example.com") == 0
+	      && strstr(r.reason, "certificate-host-mismatch") != NULL
+	      && strchr(r.reason, '\x01') == NULL, msg);
+
+	st = mtasts_mxstate_put(m, "mx1.example.com", 1, 900, "older", why, sizeof(why));
+	if (st == MTASTS_OK)
+		st = mtasts_mxstate_get(m, "mx1.example.com", &r, why, sizeof(why));
+	(void) snprintf(msg, sizeof(msg), "status %d ok %d at %ld", st, r.ok, (long) r.at);
+	check("older-outcome-ignored", st == MTASTS_OK && r.ok == 0 && r.at == 1000, msg);
+
+	st = mtasts_mxstate_put(m, "mx1.example.com", 1, 1100, "TLS1.3", why, sizeof(why));
+	if (st == MTASTS_OK)
+		st = mtasts_mxstate_get(m, "mx1.example.com", &r, why, sizeof(why));
+	(void) snprintf(msg, sizeof(msg), "status %d ok %d at %ld", st, r.ok, (long) r.at);
+	check("newer-outcome-replaces", st == MTASTS_OK && r.ok == 1 && r.at == 1100, msg);
+
+	st = mtasts_mxstate_put(m, "192.0.2.1", 0, 1200, "x", why, sizeof(why));
+	check("ip-literal-refused", st == MTASTS_PERM, why);
+	st = mtasts_mxstate_put(m, "bad host!", 0, 1200, "x", why, sizeof(why));
+	check("non-host-refused", st == MTASTS_PERM, why);
+	st = mtasts_mxstate_get(m, "mx2.example.com", &r, why, sizeof(why));
+	check("unknown-host-none", st == MTASTS_NONE, why);
+
+	(void) snprintf(path, sizeof(path), "%s/cache.lmdb", dir);
+	check("policy-cache-untouched", stat(path, &sb) != 0, "cache.lmdb was created");
+	mtasts_mxstate_close(m);
+	mtasts_config_free(cfg);
+
+	(void) snprintf(msg, sizeof(msg), "rm -rf '%s'", dir);
+	if (system(msg) != 0)
+		fprintf(stderr, "mxstate-test: could not remove %s\n", dir);
+	printf("%d passed, %d failed\n", pass, fail);
+	return (fail != 0);
+}

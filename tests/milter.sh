@@ -7,7 +7,8 @@
 # DESCRIPTION
 #	Starts the test world with the domains of test-harness/milter/*.scn
 #	(enforce, testing, no policy, enforce that no MX can meet, a null
-#	MX, a wildcard) and, inside it, as user nobody:
+#	MX, a wildcard, enforce whose only MX fails TLS) and, inside it, as
+#	user nobody:
 #	- milter T (milter.action tempfail, header X-MTA-STS) behind a
 #	  private Sendmail 8.17 on 127.0.3.1:25 (INPUT_MAIL_FILTER from
 #	  config/sendmail/mtasts-milter.mc, FEATURE(sts) asking mtastsd);
@@ -47,7 +48,7 @@ SM=$H/sendmail-sts/setup.sh
 PF=$H/milter/postfix-relay.sh
 PY=/usr/bin/python3
 CASES="config sendmail-rcpt sendmail-header sendmail-delivery postfix-rcpt
-postfix-header postfix-log audit cache-warm shared-cache internal strip
+postfix-header postfix-log tls-failing audit cache-warm shared-cache internal strip
 drop concurrent valgrind"
 SM_ADDR=127.0.3.1
 PF_ADDR=127.0.3.2
@@ -297,6 +298,45 @@ if grep -q "rcpt conn=[0-9]* qid=$qid domain=milter-unsat.test mode=enforce id=m
 	ok postfix-log
 else
 	nok postfix-log "no unsatisfiable-accepted line for qid $qid: $(grep milter-unsat "$dir/milter-a.log" | tail -n 1)"
+fi
+
+# ---- tls-failing: the only MX the policy allows failed its last TLS
+# check. Postfix (level may) delivers the first message over untrusted
+# TLS and logs it; mtasts ingest puts that in the MX state file the
+# milters share; then milter T refuses the domain at RCPT with 451 4.7.5
+# and milter A accepts and logs it.
+submit $PF_ADDR "$dir/tf1.out" u@milter-tlsfail.test
+i=0
+while ! grep -q 'Untrusted TLS connection established to mx-untrusted.milter-tlsfail' \
+    "$dir/postfix/maillog" && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$BUILD/mtasts" -c "$dir/milter-a.yaml" ingest "$dir/postfix/maillog" >"$dir/tf-ingest.out" 2>&1
+submit $SM_ADDR "$dir/tf2.out" u@milter-tlsfail.test
+submit $PF_ADDR "$dir/tf3.out" u@milter-tlsfail.test
+a1=$(answer "$dir/tf1.out" u@milter-tlsfail.test)
+a2=$(answer "$dir/tf2.out" u@milter-tlsfail.test)
+a3=$(answer "$dir/tf3.out" u@milter-tlsfail.test)
+case $a1 in 250*) ;; *) a1bad=1 ;; esac
+if [ "${a1bad:-0}" = 1 ]; then
+	nok tls-failing "first message refused before any TLS check: '$a1'"
+elif ! grep -Eq ' [1-9][0-9]* recorded ' "$dir/tf-ingest.out"; then
+	nok tls-failing "ingest recorded no session: $(tr '\n' '|' <"$dir/tf-ingest.out")"
+else
+	case $a2 in
+	"451 4.7.5 "*milter-tlsfail.test*"failed its last TLS check"*)
+		case $a3 in
+		250*)	if grep -q "domain=milter-tlsfail.test mode=enforce id=miltertls1 verdict=unsatisfiable-accepted reason=\"every MX host the policy allows failed its last TLS check (first mx-untrusted.milter-tlsfail.test, [0-9]*s ago: certificate-not-trusted)\"" \
+			    "$dir/milter-a.log"; then
+				ok tls-failing "$a2"
+			else
+				nok tls-failing "milter A did not log it: $(grep milter-tlsfail "$dir/milter-a.log" | tail -n 1)"
+			fi ;;
+		*)	nok tls-failing "milter A (accept) answered '$a3'" ;;
+		esac ;;
+	*)	nok tls-failing "milter T answered '$a2', want 451 4.7.5 naming the TLS failures" ;;
+	esac
 fi
 
 # ---- audit: one decision record per recipient, from each milter

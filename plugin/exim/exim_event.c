@@ -31,6 +31,9 @@
  *			testing MX outside the policy, validation-failure
  *			when TLS itself did not fail). This is the record
  *			mtasts stats and mtasts report count as a session.
+ *			For an enforce or testing policy the TLS outcome
+ *			also goes to the MX state file (mxstate.h), where
+ *			mtasts-milter looks before it accepts mail.
  *	msg:host:defer	One audit record "exim-host-defer": the host, the
  *			result type of the failure, Exim's error. Not a
  *			session: the "delivery" record of that connection
@@ -192,6 +195,10 @@ on_close(struct mtasts_exim_proc *p, const char *domain,
 		return;
 	type = mtasts_exim_conn_result(c, 0);
 	tls_reason(tls, sizeof(tls), c, 1);
+	/* The TLS check as MTA-STS makes it (4.2), whatever the host's match. */
+	if (d->mode == MTASTS_DMODE_ENFORCE || d->mode == MTASTS_DMODE_TESTING)
+		mtasts_exim_mxstate(p, c->host, type == NULL,
+				    type == NULL ? tls : type);
 	if (c->outside) {
 		/* A TLS failure says more; else the MX itself is the failure. */
 		if (type == NULL)

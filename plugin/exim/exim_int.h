@@ -53,6 +53,7 @@
 #include <mtasts/decision.h>
 #include <mtasts/dns.h>
 #include <mtasts/limits.h>
+#include <mtasts/mxstate.h>
 #include <mtasts/status.h>
 #include <mtasts/store.h>
 
@@ -93,6 +94,8 @@ struct mtasts_exim_proc {
 	struct mtasts_store *store;
 	struct mtasts_audit *audit;
 	struct mtasts_dns *dns;		/* MX lookups, made on first use */
+	struct mtasts_mxstate *mxstate;	/* MX TLS outcomes, on first use */
+	int	mxstate_failed;		/* could not open it: said once */
 	struct mtasts_exim_conn conn;
 };
 
@@ -105,6 +108,8 @@ struct mtasts_exim_proc *mtasts_exim_proc(const char *config_path,
 		char *why, size_t whylen);
 struct mtasts_dns *mtasts_exim_dns(struct mtasts_exim_proc *,
 		char *why, size_t whylen);
+void	mtasts_exim_mxstate(struct mtasts_exim_proc *, const char *host,
+		int ok, const char *reason);
 int	mtasts_exim_yield(unsigned char **yield, int code, const char *text);
 
 /* exim_tls.c: connection state and RFC 8460 result types. */

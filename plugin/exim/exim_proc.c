@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <mtasts/buf.h>
+#include <mtasts/cache.h>
 #include <mtasts/clock.h>
 
 #include "exim_int.h"
@@ -54,6 +55,7 @@ proc_close(struct mtasts_exim_proc *p)
 {
 	if (p->dns)
 		mtasts_dns_free(p->dns);
+	mtasts_mxstate_close(p->mxstate);
 	mtasts_store_close(p->store);
 	mtasts_audit_close(p->audit);
 	mtasts_config_free(p->cfg);
@@ -128,6 +130,35 @@ mtasts_exim_dns(struct mtasts_exim_proc *p, char *why, size_t whylen)
 	if (p->dns == NULL)
 		p->dns = mtasts_dns_new(p->cfg, NULL, why, whylen);
 	return (p->dns);
+}
+
+/* mtasts_exim_mxstate - note an MX host's TLS outcome for the milter */
+
+void
+mtasts_exim_mxstate(struct mtasts_exim_proc *p, const char *host, int ok,
+		    const char *reason)
+{
+	char	why[MTASTS_REASON_MAX];
+	enum mtasts_status st;
+
+	/*
+	 * Advisory: what the milter reads to refuse mail early. Failing to
+	 * write it changes no delivery, so it is logged once and let be.
+	 */
+	if (p->mxstate == NULL && !p->mxstate_failed) {
+		st = mtasts_mxstate_open(p->cfg, MTASTS_CACHE_RDWR, &p->mxstate,
+					 why, sizeof(why));
+		if (st != MTASTS_OK && st != MTASTS_NONE) {
+			p->mxstate_failed = 1;
+			syslog(p->cfg->syslog_facility | LOG_WARNING,
+			       "mtasts: MX state not recorded: %s", why);
+		}
+	}
+	if (p->mxstate != NULL
+	    && mtasts_mxstate_put(p->mxstate, host, ok, mtasts_now(), reason,
+				  why, sizeof(why)) == MTASTS_TEMP)
+		syslog(p->cfg->syslog_facility | LOG_WARNING,
+		       "mtasts: MX state of %s not recorded: %s", host, why);
 }
 
 /* mtasts_exim_yield - set Exim's answer text and return code */

@@ -32,6 +32,7 @@
 #include <mtasts/config.h>
 #include <mtasts/decision.h>
 #include <mtasts/limits.h>
+#include <mtasts/mxstate.h>
 #include <mtasts/store.h>
 
 /* Sendmail's queue ids are 14 characters, Postfix's long ones ~20. */
@@ -42,6 +43,7 @@ struct milter_opts {
 	const struct mtasts_config *cfg;
 	struct mtasts_store *store;
 	struct mtasts_audit *audit;
+	struct mtasts_mxstate *mxstate;	/* MX TLS outcomes; NULL: unknown */
 	int	action;			/* MTASTS_MILTER_ACCEPT or _TEMPFAIL */
 	char	header[MTASTS_MILTER_HEADER_NAME_MAX + 1];	/* "" = none */
 	int	verbose;		/* -v: log every recipient */
@@ -53,7 +55,8 @@ extern struct milter_opts milter_opts;
 enum milter_mx {
 	MILTER_MX_UNKNOWN = 0,		/* not checked, or the lookup failed */
 	MILTER_MX_OK,			/* some MX host matches the policy */
-	MILTER_MX_NONE			/* none can: the policy cannot be met */
+	MILTER_MX_NONE,			/* none can: the policy cannot be met */
+	MILTER_MX_TLSFAIL		/* all that match failed their last TLS */
 };
 
 /* One recipient domain of a message, as its header will tell. */

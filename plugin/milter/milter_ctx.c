@@ -141,6 +141,7 @@ milter_dom_text(const struct milter_dom *d, char *out, size_t outlen)
 
 	n = snprintf(out, outlen, "%s %s%s%s%s", d->name, mtasts_dmode_str(d->mode),
 		     d->id[0] ? " id=" : "", d->id,
-		     d->mx == MILTER_MX_NONE ? " mx=unsatisfiable" : "");
+		     d->mx == MILTER_MX_NONE ? " mx=unsatisfiable"
+		     : d->mx == MILTER_MX_TLSFAIL ? " mx=tls-failing" : "");
 	return (n < 0 || (size_t) n >= outlen ? -1 : 0);
 }

@@ -49,6 +49,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <mtasts/cache.h>
 #include <mtasts/clock.h>
 
 #include "dproc.h"
@@ -154,6 +155,7 @@ static int
 open_core(struct mtasts_config *cfg, char *why, size_t whylen)
 {
 	char	awhy[MTASTS_REASON_MAX];
+	enum mtasts_status st;
 
 	if ((milter_opts.store = mtasts_store_open(cfg, why, whylen)) == NULL)
 		return (-1);
@@ -165,6 +167,16 @@ open_core(struct mtasts_config *cfg, char *why, size_t whylen)
 	/* An audit file that cannot open leaves syslog: mail must not stop. */
 	if (awhy[0])
 		milter_log(LOG_WARNING, "audit log: %s", awhy);
+	/*
+	 * Read-write so that the file exists for deliveries to fill (a
+	 * read-only open of a missing file would never see it appear).
+	 * Without it only the MX-name test refuses: say so, and go on.
+	 */
+	st = mtasts_mxstate_open(cfg, MTASTS_CACHE_RDWR, &milter_opts.mxstate,
+				 awhy, sizeof(awhy));
+	if (st != MTASTS_OK && st != MTASTS_NONE)
+		milter_log(LOG_WARNING, "MX TLS state not available (\"every MX "
+			   "failed its last TLS check\" is not tested): %s", awhy);
 	return (milter_mx_init(why, whylen));
 }
 
@@ -183,7 +195,9 @@ stop(struct mtasts_config *cfg)
 		return;
 	}
 	mtasts_store_close(milter_opts.store);
+	mtasts_mxstate_close(milter_opts.mxstate);
 	mtasts_audit_close(milter_opts.audit);
+	milter_opts.mxstate = NULL;
 	milter_opts.store = NULL;
 	milter_opts.audit = NULL;
 	milter_opts.cfg = NULL;

@@ -2,7 +2,7 @@
  * NAME
  *	milter_mx 3
  * SUMMARY
- *	can an enforced MTA-STS policy be met at all? (MX hosts vs patterns)
+ *	can an enforced MTA-STS policy be met at all? (MX names, last TLS)
  * SYNOPSIS
  *	#include "milter.h"
  * DESCRIPTION
@@ -13,16 +13,22 @@
  *	MILTER_MX_NONE		none does: a delivery could never be made
  *				(why says why: no match, null MX, no usable
  *				host name)
+ *	MILTER_MX_TLSFAIL	some do, but every one of them failed its
+ *				last TLS check (the MX state file that the
+ *				Exim module and mtasts ingest keep,
+ *				mxstate.h) within MTASTS_MXSTATE_FRESH
+ *				seconds; why names the first and its failure
  *	MILTER_MX_UNKNOWN	the lookup failed (why says why): nothing is
  *				known, so nothing is refused
  *	A domain without MX records has the implicit MX of RFC 5321 5.1,
  *	the domain itself, which must match like any other host (as the
  *	Exim module and mtastsd hold it).
  *
- *	This is the only unsatisfiability test: the shared cache keeps
- *	policies, not the outcome of past TLS sessions with each MX host,
- *	so "every MX failed its last TLS check" cannot be known here and
- *	is left to the delivery, which defers such mail by itself.
+ *	A host whose last TLS session is unknown, succeeded, or failed
+ *	longer ago than MTASTS_MXSTATE_FRESH counts as able: a refusal
+ *	keeps mail out of the queue, so no delivery would test the host
+ *	again, and old failures must not refuse mail for ever. Without the
+ *	MX state file (milter_opts.mxstate NULL) only names are tested.
  *
  *	milter_mx_init() must run once before any thread calls the check:
  *	each thread gets its own blocking resolver on first use (a getdns
@@ -36,7 +42,9 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <mtasts/clock.h>
 #include <mtasts/dns.h>
+#include <mtasts/mxstate.h>
 
 #include "milter.h"
 
@@ -79,6 +87,28 @@ thread_dns(char *why, size_t whylen)
 	return (dns);
 }
 
+/* tls_failed - did host fail its last TLS check, lately? why: which way */
+
+static int
+tls_failed(const char *host, char *why, size_t whylen)
+{
+	struct mtasts_mxstate_rec r;
+	char	lwhy[MTASTS_REASON_MAX];
+	time_t	now = mtasts_now();
+
+	/* Unknown or unreadable: able. Refusing needs evidence. */
+	if (milter_opts.mxstate == NULL
+	    || mtasts_mxstate_get(milter_opts.mxstate, host, &r, lwhy,
+				  sizeof(lwhy)) != MTASTS_OK
+	    || r.ok || r.at > now || now - r.at > MTASTS_MXSTATE_FRESH)
+		return (0);
+	if (why != NULL)
+		mtasts_why(why, whylen, "every MX host the policy allows failed "
+			   "its last TLS check (first %s, %lds ago: %s)", host,
+			   (long) (now - r.at), r.reason);
+	return (1);
+}
+
 /* milter_mx_check - does any MX host of domain match the policy? */
 
 enum milter_mx
@@ -101,7 +131,8 @@ milter_mx_check(const struct mtasts_decision *d, const char *domain,
 	if (st == MTASTS_NONE) {
 		/* No MX records: the implicit MX is the domain itself. */
 		if (mtasts_decision_matches(d, domain))
-			return (MILTER_MX_OK);
+			return (tls_failed(domain, why, whylen) ? MILTER_MX_TLSFAIL
+				: MILTER_MX_OK);
 		mtasts_why(why, whylen, "no MX records, and %s itself does not "
 			   "match the policy", domain);
 		return (MILTER_MX_NONE);
@@ -112,10 +143,14 @@ milter_mx_check(const struct mtasts_decision *d, const char *domain,
 	}
 	res = MILTER_MX_NONE;
 	for (i = 0; i < mx->n; i++) {
-		if (mtasts_decision_matches(d, mx->mx[i].host)) {
+		if (!mtasts_decision_matches(d, mx->mx[i].host))
+			continue;
+		if (!tls_failed(mx->mx[i].host, res == MILTER_MX_NONE ? why : NULL,
+				whylen)) {
 			res = MILTER_MX_OK;
 			break;
 		}
+		res = MILTER_MX_TLSFAIL;
 	}
 	if (res == MILTER_MX_NONE) {
 		if (mx->n == 0)

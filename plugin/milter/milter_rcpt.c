@@ -23,7 +23,9 @@
  *			internally (lookup.internal) or there is no state
  *			for this connection; never accept-and-forget
  *	SMFIS_TEMPFAIL "451 4.7.5"	milter.action tempfail and an
- *			enforced policy no MX host can meet
+ *			enforced policy no MX host can meet: none matches
+ *			its patterns, or every one that does failed its
+ *			last TLS check within MTASTS_MXSTATE_FRESH
  *	SMFIS_CONTINUE	everything else: no policy, testing, none, a policy
  *			that some MX meets, a lookup that failed (delivery
  *			decides, as RFC 8461 5.1 and on_temp_failure say),
@@ -88,7 +90,7 @@ domain_part(const char *addr, char *out, size_t outlen)
 /* answer - map a verdict into SMFIS_*, with the reply text */
 
 static sfsistat
-answer(SMFICTX *ctx, enum verdict v, const char *domain)
+answer(SMFICTX *ctx, enum verdict v, const char *domain, enum milter_mx mx)
 {
 	char	text[MTASTS_DOMAIN_MAX + 128];
 	int	n;
@@ -102,7 +104,9 @@ answer(SMFICTX *ctx, enum verdict v, const char *domain)
 		return (SMFIS_TEMPFAIL);
 	case V_UNSAT_REFUSED:
 		n = snprintf(text, sizeof(text), "MTA-STS policy of %s cannot be "
-			     "met: no MX host of the domain matches it", domain);
+			     "met: %s", domain, mx == MILTER_MX_TLSFAIL
+			     ? "every MX host it allows failed its last TLS check"
+			     : "no MX host of the domain matches it");
 		if (n > 0 && (size_t) n < sizeof(text))
 			(void) smfi_setreply(ctx, "451", "4.7.5", text);
 		/* Without the text the MTA's own 451 still tempfails. */
@@ -118,7 +122,7 @@ answer(SMFICTX *ctx, enum verdict v, const char *domain)
 
 static enum verdict
 mx_verdict(const struct mtasts_decision *d, const char *domain,
-	   struct milter_dom *dom, char *why, size_t whylen)
+	   struct milter_dom *dom, enum milter_mx *seen, char *why, size_t whylen)
 {
 	enum milter_mx mx;
 
@@ -127,6 +131,8 @@ mx_verdict(const struct mtasts_decision *d, const char *domain,
 	    && dom->mx != MILTER_MX_UNKNOWN && strcmp(dom->id, d->lookup.id) == 0) {
 		mx = dom->mx;
 		mtasts_why(why, whylen, "%s", mx == MILTER_MX_OK ? "an MX host matches"
+			   : mx == MILTER_MX_TLSFAIL ? "every matching MX host failed "
+			   "its last TLS check (checked for an earlier recipient)"
 			   : "no MX host matches (checked for an earlier recipient)");
 	} else {
 		mx = milter_mx_check(d, domain, why, whylen);
@@ -135,7 +141,8 @@ mx_verdict(const struct mtasts_decision *d, const char *domain,
 	}
 	if (dom != NULL)
 		dom->mx = mx;
-	if (mx != MILTER_MX_NONE)
+	*seen = mx;
+	if (mx != MILTER_MX_NONE && mx != MILTER_MX_TLSFAIL)
 		return (V_CONTINUE);
 	return (milter_opts.action == MTASTS_MILTER_TEMPFAIL ? V_UNSAT_REFUSED
 		: V_UNSAT_LOGGED);
@@ -150,12 +157,13 @@ milter_rcpt(SMFICTX *ctx, struct milter_conn *c, const char *addr)
 	struct milter_dom *dom;
 	char	raw[MTASTS_KEY_MAX + 1], domain[MTASTS_DOMAIN_MAX + 1];
 	char	why[MTASTS_REASON_MAX], show[MTASTS_PEER_TEXT_MAX];
+	enum milter_mx mx_seen = MILTER_MX_UNKNOWN;
 	enum verdict v;
 	int	n;
 
 	if (c == NULL || c->msg == NULL) {
 		milter_log(LOG_ERR, "rcpt: no state for this connection");
-		return (answer(ctx, V_INTERNAL, "the recipient"));
+		return (answer(ctx, V_INTERNAL, "the recipient", MILTER_MX_UNKNOWN));
 	}
 	/* No domain, or none that can have a policy: the MTA judges it. */
 	if (domain_part(addr, raw, sizeof(raw)) < 0
@@ -178,7 +186,7 @@ milter_rcpt(SMFICTX *ctx, struct milter_conn *c, const char *addr)
 	if (d.lookup.internal)
 		v = V_INTERNAL;
 	else if (d.status == MTASTS_OK)
-		v = mx_verdict(&d, domain, dom, why, sizeof(why));
+		v = mx_verdict(&d, domain, dom, &mx_seen, why, sizeof(why));
 	else
 		v = V_CONTINUE;
 	if (dom != NULL) {
@@ -200,5 +208,5 @@ milter_rcpt(SMFICTX *ctx, struct milter_conn *c, const char *addr)
 			   domain, mtasts_dmode_str(d.mode),
 			   d.lookup.id[0] ? d.lookup.id : "-", verdict_names[v], why);
 	mtasts_decision_clear(&d);
-	return (answer(ctx, v, domain));
+	return (answer(ctx, v, domain, mx_seen));
 }

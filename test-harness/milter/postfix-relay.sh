@@ -80,6 +80,8 @@ maillog_file = $p/maillog
 maillog_file_prefixes = $p
 smtp_tls_security_level = may
 smtp_tls_CAfile = $d/ca.pem
+# One line per TLS session: what mtasts ingest reads (tests/milter.sh).
+smtp_tls_loglevel = 1
 smtputf8_enable = no
 biff = no
 # master clears the environment of its children: the unpacked shared

@@ -20,7 +20,9 @@
  *	validation-failure unless TLS itself failed. A record carries the
  *	time of its session's first log line (the audit clock is set to
  *	it while the record is written), so reports count it on the day
- *	it happened, whenever ingest runs.
+ *	it happened, whenever ingest runs. The TLS outcome of each such
+ *	session also goes to the MX state file (mxstate.h) that
+ *	mtasts-milter reads; an older outcome never replaces a newer one.
  *
  *	--state FILE	remember how far LOG was read (device, inode, the
  *			position a later run resumes at, and the position up
@@ -58,6 +60,8 @@
 #include <unistd.h>
 
 #include <mtasts/audit.h>
+#include <mtasts/cache.h>
+#include <mtasts/mxstate.h>
 #include <mtasts/buf.h>
 #include <mtasts/clock.h>
 #include <mtasts/decision.h>
@@ -73,6 +77,7 @@
 struct ingest {
 	struct mtasts_store *store;
 	struct mtasts_audit *audit;
+	struct mtasts_mxstate *mxstate;	/* NULL: not recorded (said why) */
 	struct mtasts_maillog *log;
 	time_t	now;			/* for the year of "Mmm dd" stamps */
 	int	utc;
@@ -131,7 +136,7 @@ on_session(void *ctx, const struct mtasts_maillog_session *s)
 	struct mtasts_decision d;
 	struct mtasts_audit_rec r;
 	struct mtasts_buf pat = {0};
-	char	reason[MTASTS_REASON_MAX];
+	char	reason[MTASTS_REASON_MAX], mwhy[MTASTS_REASON_MAX];
 	const char *type = s->result_type;
 
 	if (s->pos < in->done) {
@@ -145,6 +150,12 @@ on_session(void *ctx, const struct mtasts_maillog_session *s)
 		mtasts_decision_clear(&d);
 		return;
 	}
+	/* The TLS check itself (type is still only TLS's verdict here). */
+	if (in->mxstate != NULL
+	    && mtasts_mxstate_put(in->mxstate, s->mx, type == NULL, s->when,
+				  type == NULL ? "TLS verified" : type, mwhy,
+				  sizeof(mwhy)) == MTASTS_TEMP)
+		fprintf(stderr, "mtasts: ingest: MX TLS state of %s: %s\n", s->mx, mwhy);
 	if (!d.host_matches) {
 		/* RFC 8461 4.1: an MX outside the policy fails validation. */
 		if (type == NULL)
@@ -416,6 +427,7 @@ cmd_ingest(struct cmd_ctx *ctx, int argc, char **argv)
 	struct where w;
 	struct sigaction sa;
 	const char *path = "-", *state = NULL;
+	enum mtasts_status mst;
 	char	why[MTASTS_REASON_MAX * 2];
 	unsigned long long off = 0;
 	FILE   *fp = NULL;
@@ -472,6 +484,11 @@ cmd_ingest(struct cmd_ctx *ctx, int argc, char **argv)
 		ret = EX_TEMPFAIL;
 		goto out;
 	}
+	/* The milter's early refusal reads it; the audit records do not. */
+	mst = mtasts_mxstate_open(cfg, MTASTS_CACHE_RDWR, &in.mxstate, why,
+				  sizeof(why));
+	if (mst != MTASTS_OK && mst != MTASTS_NONE)
+		fprintf(stderr, "mtasts: ingest: MX TLS state not recorded: %s\n", why);
 	in.now = mtasts_now();
 	if (strcmp(path, "-") == 0)
 		fp = stdin;
@@ -546,6 +563,7 @@ out:
 		(void) fclose(fp);
 	mtasts_maillog_free(in.log);
 	mtasts_store_close(in.store);
+	mtasts_mxstate_close(in.mxstate);
 	mtasts_audit_close(in.audit);
 	free(in.buf);
 	return (ret);

@@ -304,7 +304,8 @@ fi
 # check. Postfix (level may) delivers the first message over untrusted
 # TLS and logs it; mtasts ingest puts that in the MX state file the
 # milters share; then milter T refuses the domain at RCPT with 451 4.7.5
-# and milter A accepts and logs it.
+# and milter A accepts and logs it; after "mtasts cache mx-purge HOST"
+# milter T accepts again.
 submit $PF_ADDR "$dir/tf1.out" u@milter-tlsfail.test
 i=0
 while ! grep -q 'Untrusted TLS connection established to mx-untrusted.milter-tlsfail' \
@@ -315,14 +316,24 @@ done
 "$BUILD/mtasts" -c "$dir/milter-a.yaml" ingest "$dir/postfix/maillog" >"$dir/tf-ingest.out" 2>&1
 submit $SM_ADDR "$dir/tf2.out" u@milter-tlsfail.test
 submit $PF_ADDR "$dir/tf3.out" u@milter-tlsfail.test
+# The admin fixed the certificate: forgetting the failure ends the refusal.
+"$BUILD/mtasts" -c "$dir/milter-a.yaml" cache mx-list >"$dir/tf-mxlist.out" 2>&1
+"$BUILD/mtasts" -c "$dir/milter-a.yaml" cache mx-purge \
+	mx-untrusted.milter-tlsfail.test >"$dir/tf-purge.out" 2>&1
+submit $SM_ADDR "$dir/tf4.out" u@milter-tlsfail.test
 a1=$(answer "$dir/tf1.out" u@milter-tlsfail.test)
 a2=$(answer "$dir/tf2.out" u@milter-tlsfail.test)
 a3=$(answer "$dir/tf3.out" u@milter-tlsfail.test)
+a4=$(answer "$dir/tf4.out" u@milter-tlsfail.test)
 case $a1 in 250*) ;; *) a1bad=1 ;; esac
 if [ "${a1bad:-0}" = 1 ]; then
 	nok tls-failing "first message refused before any TLS check: '$a1'"
 elif ! grep -Eq ' [1-9][0-9]* recorded ' "$dir/tf-ingest.out"; then
 	nok tls-failing "ingest recorded no session: $(tr '\n' '|' <"$dir/tf-ingest.out")"
+elif ! grep -q '^mx-untrusted.milter-tlsfail.test failed .* certificate-not-trusted$' "$dir/tf-mxlist.out"; then
+	nok tls-failing "cache mx-list: $(tr '\n' '|' <"$dir/tf-mxlist.out")"
+elif ! case $a4 in 250*) true ;; *) false ;; esac; then
+	nok tls-failing "after mx-purge milter T still answered '$a4'"
 else
 	case $a2 in
 	"451 4.7.5 "*milter-tlsfail.test*"failed its last TLS check"*)

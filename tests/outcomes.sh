@@ -38,8 +38,10 @@
 #	out-testnotls.test	1 starttls-not-supported (delivered in clear)
 #
 #	Cases per MTA: MTA/delivered (the MTA did what the policies say),
-#	MTA/stats, MTA/report; and for Postfix and Sendmail MTA/state (a
-#	second "ingest --state" run adds nothing). Prints "PASS
+#	MTA/stats, MTA/report, MTA/mxstate (the MX state file the milter
+#	reads holds each MX host's last TLS outcome: Exim's module writes
+#	it, mtasts ingest for the others); and for Postfix and Sendmail
+#	MTA/state (a second "ingest --state" run adds nothing). Prints "PASS
 #	outcomes/CASE" or "FAIL outcomes/CASE: why" and "N passed, N
 #	failed[, N skipped]"; exits 1 on any failure. Not root or no
 #	network namespaces: every case skipped. An MTA whose packages
@@ -67,9 +69,9 @@ PY=/usr/bin/python3
 MTASTS=$BUILD/mtasts
 PF_ADDR=127.0.3.2
 DOMAINS="good untrusted expired wrongname nostarttls testing testnotls"
-CASES="exim/delivered exim/stats exim/report postfix/delivered postfix/stats
-postfix/report postfix/state sendmail/delivered sendmail/stats sendmail/report
-sendmail/state"
+CASES="exim/delivered exim/stats exim/report exim/mxstate postfix/delivered
+postfix/stats postfix/report postfix/state postfix/mxstate sendmail/delivered
+sendmail/stats sendmail/report sendmail/state sendmail/mxstate"
 skip=0
 
 # What every MTA's audit log must count (test-harness/outcomes/expect.py).
@@ -240,6 +242,27 @@ ingest() {
 	fi
 }
 
+# mxstate MTA CONFIG - the MX state file has each MX host's last TLS
+# outcome: ok for the good MX, the failure's result type for the rest
+mxstate() {
+	"$MTASTS" -c "$2" cache mx-list >"$dir/$1-mxlist.out" 2>&1
+	_bad=
+	for _w in "mx-good.out-good.test ok" \
+	    "mx-untrusted.out-untrusted.test failed certificate-not-trusted" \
+	    "mx-expired.out-expired.test failed certificate-expired" \
+	    "mx-wrongname.out-wrongname.test failed certificate-host-mismatch" \
+	    "mx-nostarttls.out-nostarttls.test failed starttls-not-supported"; do
+		_h=${_w%% *} _rest=${_w#* }
+		_st=${_rest%% *}
+		grep -q "^$_h $_st .*${_rest#"$_st"}\$" "$dir/$1-mxlist.out" || _bad="$_bad $_h"
+	done
+	if [ -z "$_bad" ]; then
+		ok "$1/mxstate"
+	else
+		nok "$1/mxstate" "wrong or missing:$_bad ($(tr '\n' '|' <"$dir/$1-mxlist.out"))"
+	fi
+}
+
 # ---- exim: the module writes the records while Exim delivers
 exim_case() {
 	if ldd "$module" 2>/dev/null | grep -q 'libasan'; then
@@ -258,6 +281,7 @@ exim_case() {
 	if _why=$(arrived exim); then ok exim/delivered; else nok exim/delivered "$_why"; fi
 	ingest_conf exim
 	counted exim "$dir/exim/lib/audit.jsonl"
+	mxstate exim "$dir/exim/mtasts.yaml"
 }
 
 # ---- postfix: smtp(8) logs to maillog_file, mtasts ingest reads it
@@ -293,6 +317,7 @@ postfix_case() {
 	if _why=$(arrived postfix); then ok postfix/delivered; else nok postfix/delivered "$_why"; fi
 	ingest_conf postfix
 	ingest postfix "$_pl"
+	mxstate postfix "$dir/postfix-ingest.yaml"
 }
 
 # ---- sendmail: syslog lines through syslogd.py, mtasts ingest reads them
@@ -314,17 +339,20 @@ sendmail_case() {
 	sm -qf >/dev/null 2>&1
 	if _why=$(arrived sendmail); then ok sendmail/delivered; else nok sendmail/delivered "$_why"; fi
 	ingest_conf sendmail
+	# Postfix's ingest wrote the same MX state file (mtastsd's cache dir).
+	"$MTASTS" -c "$dir/sendmail-ingest.yaml" cache mx-purge >/dev/null 2>&1
 	ingest sendmail "$_sl"
+	mxstate sendmail "$dir/sendmail-ingest.yaml"
 }
 
 if [ $have_exim = 1 ]; then exim_case; else
-	for c in delivered stats report; do skipped "exim/$c" "Exim cannot be unpacked"; done
+	for c in delivered stats report mxstate; do skipped "exim/$c" "Exim cannot be unpacked"; done
 fi
 if [ $have_postfix = 1 ]; then postfix_case; else
-	for c in delivered stats report state; do skipped "postfix/$c" "Postfix cannot be unpacked"; done
+	for c in delivered stats report state mxstate; do skipped "postfix/$c" "Postfix cannot be unpacked"; done
 fi
 if [ $have_sendmail = 1 ]; then sendmail_case; else
-	for c in delivered stats report state; do skipped "sendmail/$c" "Sendmail cannot be unpacked"; done
+	for c in delivered stats report state mxstate; do skipped "sendmail/$c" "Sendmail cannot be unpacked"; done
 fi
 
 if [ $skip -gt 0 ]; then

@@ -2,7 +2,7 @@
  * NAME
  *	cmd_cache 3
  * SUMMARY
- *	mtasts cache list, show, purge
+ *	mtasts cache list, show, purge, rebuild, mx-list, mx-purge
  * DESCRIPTION
  *	Inspects and empties the shared policy cache named by cache.path.
  *	Output and exit codes are a contract (mtasts(1)):
@@ -20,6 +20,13 @@
  *	cache rebuild		when the file is damaged (not LMDB, truncated,
  *				corrupt), move it aside and start empty;
  *				"cache FILE is not damaged" otherwise
+ *	cache mx-list [--json]	the MX state file (mxstate.h): one line per
+ *				MX host: host, "ok" or "failed", when
+ *				(ISO 8601 UTC), reason; --json: one object
+ *				per line
+ *	cache mx-purge [HOST]	forget one host's TLS outcome or all (after
+ *				a fixed certificate, so that the milter
+ *				stops refusing at once); as purge
  *
  *	Cache errors print "mtasts: cache FILE: reason" and exit 75
  *	(EX_TEMPFAIL); usage errors exit 64. list and show open the file
@@ -41,12 +48,14 @@
 #include <mtasts/cache.h>
 #include <mtasts/domain.h>
 #include <mtasts/limits.h>
+#include <mtasts/mxstate.h>
 #include <mtasts/policy.h>
 
 #include "cmd.h"
 
 #define CACHE_USAGE \
-	"usage: mtasts cache list [--json] | show DOMAIN | purge [DOMAIN] | rebuild\n"
+	"usage: mtasts cache list [--json] | show DOMAIN | purge [DOMAIN] | rebuild\n" \
+	"       mtasts cache mx-list [--json] | mx-purge [HOST]\n"
 
 /* Room for "YYYY-MM-DDTHH:MM:SSZ" even with a far-off year. */
 #define ISO_TIME_MAX	32
@@ -136,6 +145,42 @@ list_one(void *arg, const struct mtasts_cache_entry *e)
 	return (0);
 }
 
+/* mx_one - print one MX state entry as a text or JSON line */
+
+static int
+mx_one(void *arg, const struct mtasts_cache_entry *e)
+{
+	struct list_ctx *lc = arg;
+	struct mtasts_buf *b = &lc->out;
+	char	t[ISO_TIME_MAX];
+	const char *state;
+
+	/* Only the MX kinds belong here; anything else is not ours to show. */
+	if (e->kind == MTASTS_CACHE_MX_TLS_OK)
+		state = "ok";
+	else if (e->kind == MTASTS_CACHE_MX_TLS_FAIL)
+		state = "failed";
+	else
+		return (0);
+	mtasts_buf_reset(b);
+	if (lc->json) {
+		mtasts_buf_puts(b, "{\"host\":");
+		mtasts_buf_json_str(b, e->domain);
+		mtasts_buf_printf(b, ",\"tls\":\"%s\",\"at\":\"%s\",\"reason\":",
+				  state, iso_time(e->last_checked, t, sizeof(t)));
+		mtasts_buf_json_str(b, e->reason);
+		mtasts_buf_puts(b, "}\n");
+	} else {
+		mtasts_buf_printf(b, "%s %s %s %s\n", e->domain, state,
+				  iso_time(e->last_checked, t, sizeof(t)),
+				  *e->reason ? e->reason : "-");
+	}
+	if (b->oom)
+		return (-1);
+	fputs(b->data, stdout);
+	return (0);
+}
+
 /* cache_fail - report a cache error the contract's way */
 
 static int
@@ -160,7 +205,8 @@ out_done(int ret)
 /* cache_list - all entries, text or JSON lines */
 
 static int
-cache_list(const char *path, int json)
+cache_list(const char *path, int json,
+	   int (*one)(void *, const struct mtasts_cache_entry *))
 {
 	struct mtasts_cache *c;
 	struct list_ctx lc;
@@ -174,7 +220,7 @@ cache_list(const char *path, int json)
 	memset(&lc, 0, sizeof(lc));
 	lc.json = json;
 	/* Good entries are listed even when some records are corrupt. */
-	if (mtasts_cache_foreach(c, list_one, &lc, why, sizeof(why))
+	if (mtasts_cache_foreach(c, one, &lc, why, sizeof(why))
 	    != MTASTS_OK)
 		ret = cache_fail(path, why);
 	else if (lc.out.oom) {
@@ -341,18 +387,19 @@ cache_rebuild(const char *path)
 int
 cmd_cache(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	char	mxpath[MTASTS_CONFIG_STRING_MAX + sizeof(MTASTS_MXSTATE_FILE) + 2];
 	const struct mtasts_config *cfg;
 	const char *path;
 
 	if (argc < 2)
 		goto usage;
-	if (strcmp(argv[1], "list") == 0) {
+	if (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "mx-list") == 0) {
 		if (argc > 3 || (argc == 3 && strcmp(argv[2], "--json") != 0))
 			goto usage;
 	} else if (strcmp(argv[1], "show") == 0) {
 		if (argc != 3)
 			goto usage;
-	} else if (strcmp(argv[1], "purge") == 0) {
+	} else if (strcmp(argv[1], "purge") == 0 || strcmp(argv[1], "mx-purge") == 0) {
 		if (argc > 3)
 			goto usage;
 	} else if (strcmp(argv[1], "rebuild") == 0) {
@@ -364,8 +411,17 @@ cmd_cache(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((cfg = cmd_config(ctx)) == NULL)
 		return (EX_CONFIG);
 	path = cfg->cache_path ? cfg->cache_path : MTASTS_DEFAULT_CACHE;
+	if (strncmp(argv[1], "mx-", 3) == 0) {
+		if (mtasts_mxstate_path(cfg, mxpath, sizeof(mxpath)) != MTASTS_OK) {
+			fprintf(stderr, "mtasts: MX state file: path too long\n");
+			return (EX_CONFIG);
+		}
+		if (strcmp(argv[1], "mx-list") == 0)
+			return (cache_list(mxpath, argc == 3, mx_one));
+		return (cache_purge(mxpath, argc == 3 ? argv[2] : NULL));
+	}
 	if (strcmp(argv[1], "list") == 0)
-		return (cache_list(path, argc == 3));
+		return (cache_list(path, argc == 3, list_one));
 	if (strcmp(argv[1], "show") == 0)
 		return (cache_show(path, argv[2]));
 	if (strcmp(argv[1], "rebuild") == 0)

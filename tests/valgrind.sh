@@ -5,7 +5,7 @@
 #	srcdir=SRC builddir=BUILD sh tests/valgrind.sh [CASE...]
 # DESCRIPTION
 #	Runs tests/vectors-run, tests/mutate-run, tests/store-test,
-#	tests/cache-test, tests/dns-test (through tests/dns-test.sh and
+#	tests/cache-test, tests/mxstate-test, tests/dns-test (through tests/dns-test.sh and
 #	DNS_TEST_WRAPPER) and tests/fetch-test (through tests/fetch-test.sh
 #	and FETCH_TEST_WRAP) under valgrind --leak-check=full
 #	--errors-for-leak-kinds=definite. A case passes when the program
@@ -39,7 +39,7 @@ srcdir=${srcdir_abs:-${srcdir:-$here/..}}
 builddir=${builddir_abs:-${builddir:-.}}
 srcdir=$(cd "$srcdir" && pwd)
 builddir=$(cd "$builddir" && pwd)
-CASES="detects-leak vectors mutate store cache dns fetch"
+CASES="detects-leak vectors mutate store cache mxstate dns fetch"
 [ $# -gt 0 ] && CASES="$*"
 ncases=$(echo "$CASES" | wc -w)
 
@@ -61,7 +61,7 @@ trap 'exit 1' INT TERM HUP
 
 # --- the build to test: BUILD itself, or a copy without sanitizers
 PROGS="tests/vectors-run tests/mutate-run tests/store-test tests/cache-test
-tests/dns-test tests/fetch-test"
+tests/mxstate-test tests/dns-test tests/fetch-test"
 vgdir=$builddir copy=0
 if ! grep -q '^SAN_CFLAGS = *$' "$builddir/Makefile" 2>/dev/null; then
 	vgdir=${VALGRIND_BUILDDIR:-$tmp/build}
@@ -118,7 +118,7 @@ run_case() {
 		return ;;
 	vectors)
 		# shellcheck disable=SC2046
-		$(vg $c) "$vgdir/tests/vectors-run" $(for k in txt select policy match key config http netstring; do
+		$(vg $c) "$vgdir/tests/vectors-run" $(for k in txt select policy match key config http netstring maillog; do
 			[ -d "$V/$k" ] && echo "$V/$k"; done) >"$out" 2>&1 ;;
 	mutate)
 		$(vg $c) "$vgdir/tests/mutate-run" "$V" >"$out" 2>&1 ;;
@@ -126,6 +126,8 @@ run_case() {
 		$(vg $c) "$vgdir/tests/store-test" >"$out" 2>&1 ;;
 	cache)
 		$(vg $c) "$vgdir/tests/cache-test" >"$out" 2>&1 ;;
+	mxstate)
+		$(vg $c) "$vgdir/tests/mxstate-test" >"$out" 2>&1 ;;
 	dns)
 		DNS_TEST_WRAPPER=$(vg $c) srcdir=$srcdir builddir=$vgdir \
 			sh "$srcdir/tests/dns-test.sh" >"$out" 2>&1 ;;

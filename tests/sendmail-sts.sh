@@ -13,7 +13,10 @@
 #	config/sendmail/mtasts-sts.mc unchanged, with the world's CA as
 #	CACertFile. One message per case is queued ("sendmail -odq"); a
 #	queue run ("sendmail -q") delivers to the world's MX receivers on
-#	port 25. Checked: the mailboxes, the queue, mtastsd's audit log.
+#	port 25. Checked: the mailboxes, the queue, mtastsd's audit log;
+#	also a domain whose first MX fails TLS and whose second is valid
+#	(delivered there) or presents a certificate for another name
+#	(queued, delivered nowhere).
 #	Then the world is fixed (world.sh set) and a second queue run must
 #	deliver what was deferred. Everything is stopped by PID at the end,
 #	also on failure or interrupt.
@@ -38,7 +41,7 @@ H=$SRC/test-harness
 WORLD=$H/world.sh
 SETUP=$H/sendmail-sts/setup.sh
 CASES="doc cf map enforce wrongname untrusted expired nostarttls notinpolicy
-testing nopolicy audit daemon-down fixed-world no-bounce"
+testing nopolicy fallback fallback-bad audit daemon-down fixed-world no-bounce"
 
 PART=sendmail-sts
 . "$SRC/tests/lib.sh"
@@ -193,9 +196,13 @@ else
 fi
 
 # ---- first queue run: one message per case
-for c in enforce wrongname untrusted expired nostarttls notinpolicy testing nopolicy; do
+for c in enforce wrongname untrusted expired nostarttls notinpolicy testing nopolicy \
+    fallback fallbad; do
 	send "u@sts-$c.test" || echo "sendmail-sts: queueing for $c failed"
 done
+# A second message for the fallback domain: the same queue run may send
+# it over the connection the first one opened.
+send "v@sts-fallback.test" || echo "sendmail-sts: queueing v@ for fallback failed"
 sm -qf -v >"$dir/q1.log" 2>&1
 
 delivered enforce u@sts-enforce.test good tls && ok enforce
@@ -204,6 +211,16 @@ for c in wrongname untrusted expired nostarttls notinpolicy; do
 done
 delivered testing u@sts-testing.test untrusted tls && ok testing
 delivered nopolicy u@sts-nopolicy.test nostarttls clear && ok nopolicy
+# The first MX fails TLS, the second meets the policy: it takes the mail
+# (both messages, or one and the other still queued: never elsewhere).
+if delivered fallback u@sts-fallback.test good tls; then
+	if [ -n "$(mailbox good v@sts-fallback.test)" ]; then
+		ok fallback "both messages at mx-good over TLS"
+	elif deferred fallback v@sts-fallback.test; then
+		ok fallback "u@ at mx-good over TLS; v@ deferred: $(queued v@sts-fallback.test | cut -c1-120)"
+	fi
+fi
+deferred fallback-bad u@sts-fallbad.test && ok fallback-bad
 
 # ---- audit: mtastsd decided for each domain Sendmail asked about
 missing=

@@ -24,6 +24,7 @@ vectors|$builddir/tests/vectors-run $V/txt $V/select $V/policy $V/match $V/key $
 mutate|$builddir/tests/mutate-run $V
 cli|sh $srcdir/tests/cli.sh
 abi|sh $srcdir/tests/abi.sh
+units|sh $srcdir/tests/units.sh
 fuzz|sh $srcdir/tests/fuzz-run.sh
 "
 for extra in dns-test.sh fetch-test.sh tlsrpt.sh daemon.sh; do

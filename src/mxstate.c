@@ -148,6 +148,24 @@ mtasts_mxstate_get(struct mtasts_mxstate *m, const char *host,
 	return (MTASTS_OK);
 }
 
+/* mtasts_mxstate_failing - did host fail its last TLS check lately? */
+
+int
+mtasts_mxstate_failing(struct mtasts_mxstate *m, const char *host, time_t now,
+		       char *why, size_t whylen)
+{
+	struct mtasts_mxstate_rec r;
+	char	lwhy[MTASTS_REASON_MAX];
+
+	if (m == NULL
+	    || mtasts_mxstate_get(m, host, &r, lwhy, sizeof(lwhy)) != MTASTS_OK
+	    || r.ok || r.at > now || now - r.at > MTASTS_MXSTATE_FRESH)
+		return (0);
+	mtasts_why(why, whylen, "%s, %lds ago: %s", r.host, (long) (now - r.at),
+		   r.reason[0] ? r.reason : "no reason recorded");
+	return (1);
+}
+
 /* mtasts_mxstate_close - release (NULL-safe) */
 
 void

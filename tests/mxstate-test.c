@@ -105,6 +105,23 @@ main(void)
 	st = mtasts_mxstate_get(m, "mx2.example.com", &r, why, sizeof(why));
 	check("unknown-host-none", st == MTASTS_NONE, why);
 
+	/* mx1 succeeded at 1100; mx3 failed at 2000. */
+	st = mtasts_mxstate_put(m, "mx3.example.com", 0, 2000, "certificate-expired",
+				why, sizeof(why));
+	check("failing-fresh", st == MTASTS_OK
+	      && mtasts_mxstate_failing(m, "mx3.example.com", 2000 + MTASTS_MXSTATE_FRESH,
+					why, sizeof(why)) == 1
+	      && strcmp(why, "mx3.example.com, 3600s ago: certificate-expired") == 0, why);
+	check("failing-too-old", mtasts_mxstate_failing(m, "mx3.example.com",
+	      2001 + MTASTS_MXSTATE_FRESH, why, sizeof(why)) == 0, "an old failure counted");
+	check("failing-future", mtasts_mxstate_failing(m, "mx3.example.com", 1999,
+	      why, sizeof(why)) == 0, "a failure after now counted");
+	check("failing-not-after-success", mtasts_mxstate_failing(m, "mx1.example.com",
+	      1101, why, sizeof(why)) == 0, "a success counted as failure");
+	check("failing-unknown-or-no-file", mtasts_mxstate_failing(m, "mx9.example.com",
+	      2001, why, sizeof(why)) == 0 && mtasts_mxstate_failing(NULL,
+	      "mx3.example.com", 2001, why, sizeof(why)) == 0, "nothing known counted");
+
 	(void) snprintf(path, sizeof(path), "%s/cache.lmdb", dir);
 	check("policy-cache-untouched", stat(path, &sb) != 0, "cache.lmdb was created");
 	mtasts_mxstate_close(m);

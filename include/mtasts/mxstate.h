@@ -29,6 +29,13 @@
  *	name is MTASTS_PERM.
  *	mtasts_mxstate_get() fills *out: MTASTS_OK, MTASTS_NONE (nothing
  *	known), MTASTS_TEMP (I/O, a record that does not decode).
+ *	mtasts_mxstate_failing() answers the question the milter asks of
+ *	each MX host: 1 when host's last TLS check failed no more than
+ *	MTASTS_MXSTATE_FRESH seconds before now (why: "HOST, Ns ago:
+ *	REASON"), else 0: a success, nothing known, an older failure, a
+ *	time in the future, an unreadable record, m NULL. Refusing mail
+ *	needs evidence; and a refusal keeps mail out of the queue, so no
+ *	delivery would test the host again: old failures must not count.
  * CONCURRENCY
  *	As mtasts_cache: many processes and threads at once.
  * SECURITY
@@ -65,6 +72,8 @@ enum mtasts_status mtasts_mxstate_put(struct mtasts_mxstate *,
 enum mtasts_status mtasts_mxstate_get(struct mtasts_mxstate *,
 		const char *host, struct mtasts_mxstate_rec *out,
 		char *why, size_t whylen);
+int	mtasts_mxstate_failing(struct mtasts_mxstate *, const char *host,
+		time_t now, char *why, size_t whylen);
 void	mtasts_mxstate_close(struct mtasts_mxstate *);
 
 #endif

@@ -87,25 +87,19 @@ thread_dns(char *why, size_t whylen)
 	return (dns);
 }
 
-/* tls_failed - did host fail its last TLS check, lately? why: which way */
+/* tls_failed - the core's answer for host; why (when not NULL): the summary */
 
 static int
 tls_failed(const char *host, char *why, size_t whylen)
 {
-	struct mtasts_mxstate_rec r;
 	char	lwhy[MTASTS_REASON_MAX];
-	time_t	now = mtasts_now();
 
-	/* Unknown or unreadable: able. Refusing needs evidence. */
-	if (milter_opts.mxstate == NULL
-	    || mtasts_mxstate_get(milter_opts.mxstate, host, &r, lwhy,
-				  sizeof(lwhy)) != MTASTS_OK
-	    || r.ok || r.at > now || now - r.at > MTASTS_MXSTATE_FRESH)
+	if (!mtasts_mxstate_failing(milter_opts.mxstate, host, mtasts_now(),
+				    lwhy, sizeof(lwhy)))
 		return (0);
 	if (why != NULL)
 		mtasts_why(why, whylen, "every MX host the policy allows failed "
-			   "its last TLS check (first %s, %lds ago: %s)", host,
-			   (long) (now - r.at), r.reason);
+			   "its last TLS check (first %s)", lwhy);
 	return (1);
 }
 

@@ -20,7 +20,8 @@
 #	and audit records and the shared cache are checked. Then milter V
 #	runs under valgrind (memcheck) and speaks with
 #	test-harness/milter/miltc.py (the MTA's side of the protocol):
-#	whole sessions, sessions the client aborts or drops mid-message,
+#	whole sessions, sessions the client aborts or drops mid-message, bad
+#	packets (a 2 GB length, an unknown command, 64 KiB of noise),
 #	several at once; the run fails on a definite leak or a memory
 #	error. Milter I, whose trust store is missing, shows that its own
 #	failure answers 451 4.3.0. Every process is stopped by PID.
@@ -49,7 +50,7 @@ PF=$H/milter/postfix-relay.sh
 PY=/usr/bin/python3
 CASES="config sendmail-rcpt sendmail-header sendmail-delivery postfix-rcpt
 postfix-header postfix-log tls-failing audit cache-warm shared-cache internal strip
-drop concurrent valgrind"
+drop hostile concurrent valgrind"
 SM_ADDR=127.0.3.1
 PF_ADDR=127.0.3.2
 
@@ -471,6 +472,12 @@ rcpt <u@milter-nopolicy.test>
 eom
 quit
 EOF
+# Hostile clients: a length of 2 GB, a command libmilter does not know,
+# 64 KiB of noise after the handshake. Each must end in a hang-up or an
+# answer, never a hang or a crash.
+printf 'raw 7ffffff0585858\n' >"$dir/s-biglen"
+printf 'connect client.test 127.0.0.9\nraw 000000055a41424344\n' >"$dir/s-unknown"
+printf 'garbage 65536\n' >"$dir/s-garbage"
 vlog=$dir/valgrind.log
 : >"$vlog"
 # valgrind cannot run a sanitizer build (CI builds with ASan): there the
@@ -500,6 +507,9 @@ if milter_start milter-v 60 $memcheck; then
 	done
 	milter_session milter-v "$dir/s-abort" "$dir/abort.out"
 	milter_session milter-v "$dir/s-full" "$dir/conc.out" -n 6
+	for h in biglen unknown garbage; do
+		milter_session milter-v "$dir/s-$h" "$dir/hostile-$h.out"
+	done
 	milter_session milter-v "$dir/s-abort" "$dir/after.out"
 
 	# ---- strip: copies of our header are removed before ours are added
@@ -522,6 +532,21 @@ if milter_start milter-v 60 $memcheck; then
 		ok drop
 	else
 		nok drop "after dropped sessions: $(tr '\n' '|' <"$dir/after.out")"
+	fi
+
+	# ---- hostile: bad packets end the session; the milter serves on
+	bad=
+	for h in biglen unknown garbage; do
+		grep -q '=> \(closed\|reply\|tempfail\|reject\)' "$dir/hostile-$h.out" ||
+			bad="$bad $h:'$(tail -n 1 "$dir/hostile-$h.out")'"
+	done
+	if [ -n "$bad" ]; then
+		nok hostile "no hang-up or answer:$bad"
+	elif ! grep -q -x 'eom => addheader X-MTA-STS: milter-nopolicy.test no-policy; continue' "$dir/after.out" ||
+	     ! pid_alive "$vpid"; then
+		nok hostile "not serving after the bad packets: $(tr '\n' '|' <"$dir/after.out")"
+	else
+		ok hostile "$(cat "$dir"/hostile-*.out | grep '=>' | tr '\n' '|')"
 	fi
 
 	# ---- concurrent: six sessions at once, each answered as alone
@@ -556,7 +581,7 @@ if milter_start milter-v 60 $memcheck; then
 		ok valgrind
 	fi
 else
-	for c in strip drop concurrent valgrind; do
+	for c in strip drop hostile concurrent valgrind; do
 		nok $c "milter V did not start under its memory checker: $(tail -n 2 "$dir/milter-v.log")"
 	done
 fi

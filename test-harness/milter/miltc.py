@@ -20,6 +20,10 @@ line (blank lines and lines starting with '#' are skipped):
     abort                     SMFIC_ABORT
     quit                      SMFIC_QUIT
     drop                      close the socket now, mid-session
+    raw HEX                   these bytes as they are (a bad packet)
+    garbage N                 N pseudo-random bytes (seeded, repeatable)
+    (raw and garbage then read until the milter answers or hangs up:
+    "=> closed", "=> REPLY", or "=> timeout" after 60 s)
 
 Commands the milter asked not to see (SMFIP_NO*) are not sent; replies it
 said it would not give (SMFIP_NR_*) are not awaited. One output line per
@@ -29,6 +33,7 @@ tempfail, discard, "reply CODE TEXT", or at eom a list of changes
 final word. With -n N, N sessions run at once in threads; each output
 line then starts with "[I] ".
 """
+import random
 import socket
 import struct
 import sys
@@ -127,6 +132,24 @@ def session(spec, lines, emit):
             s.close()
             emit("drop => closed")
             return
+        if word in ("raw", "garbage"):
+            if word == "raw":
+                data = bytes.fromhex(arg)
+            else:
+                rnd = random.Random(8461)
+                data = bytes(rnd.randrange(256) for _ in range(int(arg)))
+            try:
+                s.sendall(data)
+                got = reply(s)
+            except (EOFError, ConnectionError):
+                got = "closed"
+            except socket.timeout:
+                got = "timeout"
+            emit("%s %s => %s" % (word, arg[:40], got))
+            if got in ("closed", "timeout"):
+                s.close()
+                return
+            continue
         if word in NO and proto & NO[word]:
             emit("%s %s => not sent" % (word, arg))
             continue

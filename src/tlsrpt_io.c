@@ -9,6 +9,7 @@
  *	mtasts_tlsrpt_agg_file() feeds a log file line by line to the
  *	aggregation; a line longer than MTASTS_TLSRPT_LINE_MAX is counted
  *	malformed and skipped, never held in memory whole.
+ *	mtasts_tlsrpt_agg_log() reads the last rotation (PATH.1) first.
  *
  *	The state file says, per day, policy domain and rua endpoint, what
  *	happened: one line "DAY STATUS ATTEMPTS FIRST LAST DOMAIN ENDPOINT"
@@ -103,6 +104,28 @@ mtasts_tlsrpt_agg_file(struct mtasts_tlsrpt_agg *a, const char *path,
 		return (MTASTS_TEMP);
 	}
 	return (MTASTS_OK);
+}
+
+/* mtasts_tlsrpt_agg_log - PATH.1, when logrotate left one, then PATH */
+
+enum mtasts_status
+mtasts_tlsrpt_agg_log(struct mtasts_tlsrpt_agg *a, const char *path,
+		      char *why, size_t whylen)
+{
+	char	rotated[PATH_MAX];
+	enum mtasts_status st, st1 = MTASTS_NONE;
+	int	n;
+
+	if (strcmp(path, "-") != 0) {
+		n = snprintf(rotated, sizeof(rotated), "%s.1", path);
+		if (n > 0 && (size_t) n < sizeof(rotated)
+		    && (st1 = mtasts_tlsrpt_agg_file(a, rotated, why, whylen))
+		    == MTASTS_TEMP)
+			return (st1);
+	}
+	st = mtasts_tlsrpt_agg_file(a, path, why, whylen);
+	/* Just rotated, nothing written since: the day is in PATH.1. */
+	return (st == MTASTS_NONE && st1 == MTASTS_OK ? MTASTS_OK : st);
 }
 
 /* write_atomic - replace path with data: temp file, fsync, rename */

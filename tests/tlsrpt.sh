@@ -108,6 +108,18 @@ check stats-table "$(grep -Eq '^TOTAL +22 +13 +9 +40\.9%' "$tmp/s.txt" &&
 	cat "$tmp/s.txt")"
 "$MTASTS" stats --log "$L" --since yesterday >/dev/null 2>"$tmp/s.err"
 check stats-bad-time "$( [ $? -eq 64 ] && grep -q 'ISO 8601' "$tmp/s.err" || echo "not refused: $(cat "$tmp/s.err")")"
+# logrotate moved the first 15 lines to audit.jsonl.1: the day is whole.
+mkdir -p "$tmp/rot"
+head -n 15 "$L" >"$tmp/rot/audit.jsonl.1"
+tail -n +16 "$L" >"$tmp/rot/audit.jsonl"
+"$MTASTS" stats --json --log "$tmp/rot/audit.jsonl" --since $DAY --until $DAY >"$tmp/s.json" 2>/dev/null
+check stats-rotated-log "$(stats_expect "$tmp/s.json" 's["total"] == {"successful": 13, "failed": 9} and s["lines"] == 31')"
+# Just rotated, nothing written since: only audit.jsonl.1 is there.
+mkdir -p "$tmp/rot2"
+cp "$L" "$tmp/rot2/audit.jsonl.1"
+"$MTASTS" stats --json --log "$tmp/rot2/audit.jsonl" --since $DAY --until $DAY >"$tmp/s.json" 2>"$tmp/s.err"
+check stats-just-rotated "$( [ $? -eq 0 ] || echo "exit not 0: $(cat "$tmp/s.err")"
+	stats_expect "$tmp/s.json" 's["total"] == {"successful": 13, "failed": 9}')"
 "$MTASTS" stats --log "$tmp/nonexistent.jsonl" >/dev/null 2>"$tmp/s.err"
 check stats-no-log "$( [ $? -eq 66 ] || echo "exit not 66: $(cat "$tmp/s.err")")"
 
@@ -194,6 +206,14 @@ check_files() {
 }
 nmail() { ls "$tmp/mail" | grep -c '\.eml$'; }
 nposts() { ls "$tmp/posts" | grep -c '\.body$'; }
+
+# The report reads the last rotation too (logrotate ran before the timer).
+config rot
+report rot --dry-run --out "$tmp/rot/reports" --day $DAY --log "$tmp/rot/audit.jsonl"
+rc=$?
+check report-rotated-log "$( [ $rc -eq 0 ] || echo "exit $rc: $(cat "$tmp/rot/err")"
+	[ "$(ls "$tmp/rot/reports" | wc -l)" -eq 4 ] || echo "files: $(ls "$tmp/rot/reports")"
+	check_files report "$tmp/rot/reports"/*)"
 
 config dry
 report dry --dry-run --out "$tmp/dry/reports" --day $DAY

@@ -19,6 +19,11 @@
 #	                owned by it, mode 2770 (setgid: the group shares)
 #	  paths         every ExecStart program is one `make install` puts
 #	                in bin or sbin, and every unit names a man page we ship
+#	  logrotate     config/mtasts.logrotate (its paths moved to TMP, its
+#	                su line dropped) rotates an audit log that a writer
+#	                holds open with O_APPEND: the writer's next line lands
+#	                in the emptied file, the old lines in .1, and
+#	                "mtasts stats" counts both
 #	Prints "PASS units/CASE" or "FAIL units/CASE: why" and the counts;
 #	no systemd tools: the cases needing them are skipped.
 #--
@@ -28,7 +33,7 @@ builddir=${builddir:-.}
 SRC=$(cd "$srcdir" && pwd) || exit 1
 BLD=$(cd "$builddir" && pwd) || exit 1
 PART=units
-CASES="verify no-chown layout paths"
+CASES="verify no-chown layout paths logrotate"
 . "$SRC/tests/lib.sh"
 skip=0
 skipped() { echo "SKIP $PART/$1: $2"; skip=$((skip + 1)); }
@@ -105,6 +110,39 @@ for f in "$C"/*.service; do
 	done
 done
 if [ -z "$bad" ]; then ok paths; else nok paths "not built or shipped:$bad"; fi
+
+# ---- logrotate
+if ! command -v logrotate >/dev/null 2>&1; then
+	skipped logrotate "no logrotate (apt-get install logrotate)"
+else
+	lr=$tmp/lr
+	mkdir -p "$lr"
+	sed -e "s|/var/log/mtasts|$lr|" -e '/^[[:space:]]*su /d' "$C/mtasts.logrotate" >"$lr/conf"
+	# An audit record as src/audit.c writes it (tests/tlsrpt/day1.jsonl).
+	rec() { printf '{"time":"2026-11-29T10:00:0%sZ","unix":179594640%s,"event":"delivery","domain":"rot.test","mx":"mx.rot.test","addr":"192.0.2.1","policy_id":"r1","mode":"enforce","mx_patterns":"mx.rot.test","max_age":86400,"action":"deliver","result_type":null,"reason":"ok"}\n' "$1" "$1"; }
+	# A writer like ours: O_APPEND, open across the rotation.
+	mkfifo "$lr/go"
+	( exec 3>>"$lr/audit.json"; rec 1 >&3; read -r _ <"$lr/go"; rec 2 >&3 ) &
+	wpid=$!
+	i=0
+	while [ ! -s "$lr/audit.json" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	logrotate -s "$lr/state" -f "$lr/conf" >"$lr/out" 2>&1; lrc=$?
+	echo go >"$lr/go"
+	wait "$wpid"
+	n1=$(grep -c . "$lr/audit.json.1" 2>/dev/null)
+	n0=$(grep -c . "$lr/audit.json" 2>/dev/null)
+	tot=$("$BLD/mtasts" stats --json --log "$lr/audit.json" --since 2026-11-29 --until 2026-11-29 2>&1 |
+		sed -n 's/.*"total":{"successful":\([0-9]*\).*/\1/p')
+	if [ $lrc -ne 0 ]; then
+		nok logrotate "logrotate failed: $(head -n 2 "$lr/out" | tr '\n' '|')"
+	elif [ "$n1:$n0" != "1:1" ] || head -c 1 "$lr/audit.json" | grep -q -v '{'; then
+		nok logrotate "after rotation .1 has ${n1:-0} lines and the log ${n0:-0} (want 1 and 1, no hole)"
+	elif [ "$tot" != 2 ]; then
+		nok logrotate "mtasts stats counted '${tot}' sessions over the log and .1, want 2"
+	else
+		ok logrotate "copytruncate, writer kept appending, stats read both"
+	fi
+fi
 
 if [ $skip -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"

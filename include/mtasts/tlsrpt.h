@@ -266,6 +266,14 @@ enum mtasts_status mtasts_tlsrpt_https_post(const struct mtasts_config *,
 /* mtasts_tlsrpt_agg_file - feed every line of a log file ("-": stdin) */
 enum mtasts_status mtasts_tlsrpt_agg_file(struct mtasts_tlsrpt_agg *,
 		const char *path, char *why, size_t whylen);
+/*
+ * mtasts_tlsrpt_agg_log - the audit log as logrotate leaves it: PATH.1
+ * (when there, uncompressed: delaycompress) and then PATH, so a report
+ * made after a rotation still sees the whole day. MTASTS_NONE only when
+ * neither exists.
+ */
+enum mtasts_status mtasts_tlsrpt_agg_log(struct mtasts_tlsrpt_agg *,
+		const char *path, char *why, size_t whylen);
 
 enum mtasts_tlsrpt_st {
 	MTASTS_TLSRPT_SENT = 0,		/* delivered: never again */

@@ -419,7 +419,7 @@ do_day(struct run *r, time_t start, int retry_only)
 
 	mtasts_tlsrpt_day(start, day, sizeof(day));
 	mtasts_tlsrpt_agg_init(&a, start, start + MTASTS_TLSRPT_DAY, r->only);
-	st = mtasts_tlsrpt_agg_file(&a, r->log, why, sizeof(why));
+	st = mtasts_tlsrpt_agg_log(&a, r->log, why, sizeof(why));
 	if (st != MTASTS_OK && !retry_only) {
 		fprintf(stderr, "mtasts: report: %s\n", why);
 		mtasts_tlsrpt_agg_free(&a);

@@ -268,7 +268,7 @@ cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	mtasts_tlsrpt_agg_init(&a, since, until, domain);
-	if ((st = mtasts_tlsrpt_agg_file(&a, log, why, sizeof(why))) != MTASTS_OK) {
+	if ((st = mtasts_tlsrpt_agg_log(&a, log, why, sizeof(why))) != MTASTS_OK) {
 		fprintf(stderr, "mtasts: stats: %s\n", why);
 		mtasts_tlsrpt_agg_free(&a);
 		return (st == MTASTS_NONE ? EX_NOINPUT : EX_IOERR);

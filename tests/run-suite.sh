@@ -25,6 +25,7 @@ mutate|$builddir/tests/mutate-run $V
 cli|sh $srcdir/tests/cli.sh
 abi|sh $srcdir/tests/abi.sh
 units|sh $srcdir/tests/units.sh
+install|sh $srcdir/tests/install.sh
 fuzz|sh $srcdir/tests/fuzz-run.sh
 "
 for extra in dns-test.sh fetch-test.sh tlsrpt.sh daemon.sh; do

@@ -15,6 +15,9 @@
 #	              pkg-config flags compiles, links and parses a policy
 #	              with the installed library
 #	  uninstall   "make uninstall" leaves no file behind
+#	  dist-lists  every fuzz target and test script is named in
+#	              Makefile.am (they are listed one by one, so a new one
+#	              would otherwise be left out of the tarball)
 #	Prints "PASS install/CASE" or "FAIL install/CASE: why" and the counts.
 #--
 set -u
@@ -23,7 +26,7 @@ builddir=${builddir:-.}
 SRC=$(cd "$srcdir" && pwd) || exit 1
 BLD=$(cd "$builddir" && pwd) || exit 1
 PART=install
-CASES="files pkg-config consumer uninstall"
+CASES="files pkg-config consumer uninstall dist-lists"
 . "$SRC/tests/lib.sh"
 
 tmp=$(mktemp -d) || broken "mktemp failed"
@@ -104,6 +107,15 @@ fi
 make -C "$BLD" -s uninstall DESTDIR="$D" >"$tmp/uninstall.log" 2>&1
 left=$(cd "$D" && find . -type f | head -n 10 | tr '\n' ' ')
 if [ -z "$left" ]; then ok uninstall; else nok uninstall "left behind: $left"; fi
+
+# ---- dist-lists
+missing=
+for f in "$SRC"/fuzz/fuzz_*.c "$SRC"/tests/*.sh "$SRC"/tests/*.py; do
+	[ -f "$f" ] || continue
+	r=${f#"$SRC"/}
+	grep -q -F "$r" "$SRC/Makefile.am" || missing="$missing $r"
+done
+if [ -z "$missing" ]; then ok dist-lists; else nok dist-lists "not in Makefile.am:$missing"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

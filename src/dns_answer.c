@@ -170,10 +170,10 @@ mtasts_dns_name_check(const char *prefix, const char *name, char *out,
 	return (MTASTS_OK);
 }
 
-/* dns_wire_eq - same wire-format name, ASCII case ignored */
+/* mtasts_dns_wire_eq - same wire-format name, ASCII case ignored */
 
-static int
-dns_wire_eq(const getdns_bindata *a, const getdns_bindata *b)
+int
+mtasts_dns_wire_eq(const getdns_bindata *a, const getdns_bindata *b)
 {
 	size_t	i;
 
@@ -239,13 +239,13 @@ dns_question(getdns_dict *reply, uint16_t rrtype, const char *qname)
 		return (1);
 	asked.data = wire;
 	return (qtype == rrtype && qclass == GETDNS_RRCLASS_IN
-		&& dns_wire_eq(qwire, &asked) ? 0 : 1);
+		&& mtasts_dns_wire_eq(qwire, &asked) ? 0 : 1);
 }
 
-/* dns_wire_host - wire name to lower-case host name; -1 if not one */
+/* mtasts_dns_wire_host - wire name to lower-case host name; -1 if not one */
 
-static int
-dns_wire_host(const getdns_bindata *w, char *out, size_t outlen)
+int
+mtasts_dns_wire_host(const getdns_bindata *w, char *out, size_t outlen)
 {
 	size_t	i = 0, o = 0, len, end;
 
@@ -275,10 +275,10 @@ dns_wire_host(const getdns_bindata *w, char *out, size_t outlen)
 	return (0);
 }
 
-/* dns_rr - i-th RR of a section with its type, class and owner */
+/* mtasts_dns_rr - i-th RR of a section with its type, class and owner */
 
-static int
-dns_rr(getdns_list *section, size_t i, getdns_dict **rr, uint32_t *type,
+int
+mtasts_dns_rr(getdns_list *section, size_t i, getdns_dict **rr, uint32_t *type,
        getdns_bindata **owner)
 {
 	uint32_t rrclass;
@@ -305,9 +305,9 @@ dns_chain(getdns_list *answer, size_t n, getdns_bindata *name, int *links)
 	/* Bounded: a looping chain stops here and fails in the caller. */
 	while (*links <= MTASTS_DNS_CNAME_MAX) {
 		for (i = 0; i < n; i++) {
-			if (dns_rr(answer, i, &rr, &type, &owner) == 0
+			if (mtasts_dns_rr(answer, i, &rr, &type, &owner) == 0
 			    && type == GETDNS_RRTYPE_CNAME
-			    && dns_wire_eq(owner, name)
+			    && mtasts_dns_wire_eq(owner, name)
 			    && getdns_dict_get_bindata(rr, "/rdata/cname", &next)
 			    == GETDNS_RETURN_GOOD)
 				break;
@@ -332,8 +332,8 @@ dns_count(getdns_list *answer, size_t n, uint16_t rrtype,
 	size_t	i, count = 0;
 
 	for (i = 0; i < n; i++)
-		if (dns_rr(answer, i, &rr, &type, &owner) == 0
-		    && type == rrtype && dns_wire_eq(owner, name))
+		if (mtasts_dns_rr(answer, i, &rr, &type, &owner) == 0
+		    && type == rrtype && mtasts_dns_wire_eq(owner, name))
 			count++;
 	return (count);
 }
@@ -391,8 +391,8 @@ dns_txt(getdns_list *answer, size_t n, getdns_bindata *owner,
 
 	out->status = MTASTS_NONE;
 	for (i = 0; i < n; i++) {
-		if (dns_rr(answer, i, &rr, &type, &name) != 0
-		    || type != GETDNS_RRTYPE_TXT || !dns_wire_eq(name, owner))
+		if (mtasts_dns_rr(answer, i, &rr, &type, &name) != 0
+		    || type != GETDNS_RRTYPE_TXT || !mtasts_dns_wire_eq(name, owner))
 			continue;
 
 		/*
@@ -500,8 +500,8 @@ dns_mx(getdns_list *answer, size_t n, size_t count, getdns_bindata *owner,
 	}
 	memset(all, 0, sizeof(*all));
 	for (i = 0; i < n && all->n < count; i++) {
-		if (dns_rr(answer, i, &rr, &type, &name) != 0
-		    || type != GETDNS_RRTYPE_MX || !dns_wire_eq(name, owner))
+		if (mtasts_dns_rr(answer, i, &rr, &type, &name) != 0
+		    || type != GETDNS_RRTYPE_MX || !mtasts_dns_wire_eq(name, owner))
 			continue;
 		if (getdns_dict_get_int(rr, "/rdata/preference", &pref)
 		    != GETDNS_RETURN_GOOD
@@ -515,7 +515,7 @@ dns_mx(getdns_list *answer, size_t n, size_t count, getdns_bindata *owner,
 			all->null_mx = 1;
 			continue;
 		}
-		if (dns_wire_host(exch, all->mx[all->n].host,
+		if (mtasts_dns_wire_host(exch, all->mx[all->n].host,
 				  sizeof(all->mx[all->n].host)) != 0) {
 			all->nbad++;
 			continue;
@@ -565,8 +565,8 @@ dns_addrs(getdns_list *answer, size_t n, size_t count, uint16_t rrtype,
 		return;
 	}
 	for (i = 0; i < n && out->naddrs < count; i++) {
-		if (dns_rr(answer, i, &rr, &type, &name) != 0
-		    || type != rrtype || !dns_wire_eq(name, owner))
+		if (mtasts_dns_rr(answer, i, &rr, &type, &name) != 0
+		    || type != rrtype || !mtasts_dns_wire_eq(name, owner))
 			continue;
 		ss = out->addrs + out->naddrs;
 		if (rrtype == GETDNS_RRTYPE_A
@@ -588,19 +588,20 @@ dns_addrs(getdns_list *answer, size_t n, size_t count, uint16_t rrtype,
 	out->status = MTASTS_OK;
 }
 
-/* mtasts_dns_answer_parse - what one getdns response says */
+/* mtasts_dns_reply_head - the checks every reply passes; 0: read on */
 
-void
-mtasts_dns_answer_parse(getdns_callback_type_t cbtype, getdns_dict *resp,
-		                uint16_t rrtype, const char *qname,
-		                unsigned timeout_ms, struct dns_answer *out)
+int
+mtasts_dns_reply_head(getdns_callback_type_t cbtype, getdns_dict *resp,
+		      uint16_t rrtype, const char *qname, unsigned timeout_ms,
+		      struct dns_answer *out, getdns_list **answer, size_t *n,
+		      getdns_bindata **end)
 {
 	const char *type = mtasts_dns_type_str(rrtype);
-	getdns_list *replies, *answer;
+	getdns_list *replies;
 	getdns_dict *reply;
-	getdns_bindata *qwire = NULL, *end;
+	getdns_bindata *qwire = NULL;
 	uint32_t rcode, status;
-	size_t	nreplies, n, count;
+	size_t	nreplies;
 	char	from[INET6_ADDRSTRLEN], rbuf[24];
 	int	asked = -1;
 
@@ -610,12 +611,12 @@ mtasts_dns_answer_parse(getdns_callback_type_t cbtype, getdns_dict *resp,
 		out->timedout = 1;
 		mtasts_dns_timeout_why(out->why, sizeof(out->why), rrtype, qname,
 				       timeout_ms);
-		return;
+		return (-1);
 	}
 	if (cbtype != GETDNS_CALLBACK_COMPLETE || resp == NULL) {
 		mtasts_why(out->why, sizeof(out->why), "%s %.*s: lookup failed",
 			   type, dns_shown(qname), qname);
-		return;
+		return (-1);
 	}
 	if (getdns_dict_get_list(resp, "replies_tree", &replies)
 	    != GETDNS_RETURN_GOOD
@@ -632,14 +633,14 @@ mtasts_dns_answer_parse(getdns_callback_type_t cbtype, getdns_dict *resp,
 			mtasts_why(out->why, sizeof(out->why),
 				   "%s %.*s: no reply from any name server",
 				   type, dns_shown(qname), qname);
-		return;
+		return (-1);
 	}
 	dns_upstream(reply, from, sizeof(from));
 	if (getdns_dict_get_int(reply, "/header/rcode", &rcode)
 	    != GETDNS_RETURN_GOOD) {
 		mtasts_why(out->why, sizeof(out->why), "%s %.*s: reply from %s"
 			   " without header", type, dns_shown(qname), qname, from);
-		return;
+		return (-1);
 	}
 	/* An error rcode says nothing about names; the other two do. */
 	if ((rcode == GETDNS_RCODE_NOERROR || rcode == GETDNS_RCODE_NXDOMAIN)
@@ -650,31 +651,49 @@ mtasts_dns_answer_parse(getdns_callback_type_t cbtype, getdns_dict *resp,
 			   " %s", type, dns_shown(qname), qname, from,
 			   asked > 0 ? "does not answer the question asked" :
 			   "has no question section (malformed)");
-		return;
+		return (-1);
 	}
 	if (rcode == GETDNS_RCODE_NXDOMAIN) {
 		out->status = MTASTS_NONE;
 		out->nxdomain = 1;
 		mtasts_why(out->why, sizeof(out->why), "%s %.*s: NXDOMAIN",
 			   type, dns_shown(qname), qname);
-		return;
+		return (-1);
 	}
 	if (rcode != GETDNS_RCODE_NOERROR) {
 		mtasts_why(out->why, sizeof(out->why), "%s %.*s: %s from %s",
 			   type, dns_shown(qname), qname,
 			   dns_rcode_str(rcode, rbuf, sizeof(rbuf)), from);
-		return;
+		return (-1);
 	}
-	if (getdns_dict_get_list(reply, "answer", &answer) != GETDNS_RETURN_GOOD
-	    || getdns_list_get_length(answer, &n) != GETDNS_RETURN_GOOD)
-		n = 0;
-	end = dns_chain(answer, n, qwire, &out->links);
+	if (getdns_dict_get_list(reply, "answer", answer) != GETDNS_RETURN_GOOD
+	    || getdns_list_get_length(*answer, n) != GETDNS_RETURN_GOOD)
+		*n = 0;
+	*end = dns_chain(*answer, *n, qwire, &out->links);
+	return (0);
+}
+
+/* mtasts_dns_answer_parse - what one getdns response says */
+
+void
+mtasts_dns_answer_parse(getdns_callback_type_t cbtype, getdns_dict *resp,
+		                uint16_t rrtype, const char *qname,
+		                unsigned timeout_ms, struct dns_answer *out)
+{
+	const char *type = mtasts_dns_type_str(rrtype);
+	getdns_list *answer;
+	getdns_bindata *end;
+	size_t	n, count;
+
+	if (mtasts_dns_reply_head(cbtype, resp, rrtype, qname, timeout_ms, out,
+				  &answer, &n, &end) != 0)
+		return;
 	if ((count = dns_count(answer, n, rrtype, end)) == 0) {
 		out->status = MTASTS_NONE;
 		if (out->links == 0) {
 			mtasts_why(out->why, sizeof(out->why), "%s %.*s: no %s records",
 				   type, dns_shown(qname), qname, type);
-		} else if (dns_wire_host(end, out->target, sizeof(out->target) - 1)
+		} else if (mtasts_dns_wire_host(end, out->target, sizeof(out->target) - 1)
 			   != 0) {
 			mtasts_why(out->why, sizeof(out->why), "%s %.*s: CNAME to a"
 				   " name that is not a host name",

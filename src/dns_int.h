@@ -2,7 +2,7 @@
  * NAME
  *	dns_int 3h
  * SUMMARY
- *	private interface between src/dns.c and src/dns_answer.c
+ *	private interface of src/dns*.c
  * SYNOPSIS
  *	#include "dns_int.h"
  * DESCRIPTION
@@ -18,6 +18,16 @@
  *	(ASCII host name, one trailing dot allowed) and writes the absolute
  *	form with prefix prepended into out (outlen bytes): the name getdns
  *	is asked for. Returns MTASTS_OK or MTASTS_PERM with why.
+ *
+ *	mtasts_dns_reply_head() is the part of that every reader of a reply
+ *	shares (src/dns_txt.c too): timeouts, rcode, the question that must
+ *	be the one asked (RFC 5452 9.1), the CNAME chain from it. It returns
+ *	0 with the answer section, its length and the end of the chain, or
+ *	-1 with out's status and why set (NONE for NXDOMAIN). The RR and
+ *	wire-name helpers it uses are shared with it: mtasts_dns_rr() (i-th
+ *	RR of class IN), mtasts_dns_wire_eq() (same name, case ignored),
+ *	mtasts_dns_wire_host() (wire name to a lower-case host name, -1 if
+ *	it is none).
  *
  *	mtasts_dns_timeout_why() formats "TYPE NAME: timeout after N s".
  *	mtasts_dns_type_str() names an RR type for reasons.
@@ -78,6 +88,14 @@ struct event_base *mtasts_dns_own_base(const struct mtasts_dns *);
 void	mtasts_dns_answer_parse(getdns_callback_type_t, getdns_dict *resp,
 		uint16_t rrtype, const char *qname, unsigned timeout_ms,
 		struct dns_answer *out);
+int	mtasts_dns_reply_head(getdns_callback_type_t, getdns_dict *resp,
+		uint16_t rrtype, const char *qname, unsigned timeout_ms,
+		struct dns_answer *out, getdns_list **answer, size_t *n,
+		getdns_bindata **end);
+int	mtasts_dns_rr(getdns_list *section, size_t i, getdns_dict **rr,
+		uint32_t *type, getdns_bindata **owner);
+int	mtasts_dns_wire_eq(const getdns_bindata *, const getdns_bindata *);
+int	mtasts_dns_wire_host(const getdns_bindata *, char *out, size_t outlen);
 void	mtasts_dns_answer_free(struct dns_answer *);
 /* mtasts_dns_servers - set cfg's resolver.servers as ctx's upstreams */
 enum mtasts_status mtasts_dns_servers(getdns_context *ctx,

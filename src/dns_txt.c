@@ -15,14 +15,16 @@
  *	mtasts_dns_name_check() from src/dns_int.h, the check every other
  *	lookup goes through.
  *
- *	From the question name, CNAMEs in the answer are followed; the TXT
- *	records owned by the end of the chain are the answer. A chain that
- *	ends without them is asked for again, at most MTASTS_DNS_CNAME_MAX
- *	links in all, within the one timeout.
+ *	Each reply is read with mtasts_dns_reply_head() of src/dns_answer.c,
+ *	the checks every lookup's reply passes (rcode, the question must be
+ *	the one asked, the CNAME chain from it); the TXT records owned by
+ *	the end of the chain are the answer. A chain that ends without them
+ *	is asked for again, at most MTASTS_DNS_CNAME_MAX links in all,
+ *	within the one timeout.
  * SECURITY
- *	As in src/dns_answer.c: names compared in wire form without case,
- *	only class IN, bounded counts and sizes, peer text sanitised in
- *	reasons.
+ *	As in src/dns_answer.c, whose code reads the replies: names compared
+ *	in wire form without case, only class IN, bounded counts and sizes,
+ *	peer text sanitised in reasons.
  *--*/
 #include "config.h"
 
@@ -78,71 +80,6 @@ txt_ctx(const struct mtasts_config *cfg, char *why, size_t whylen)
 	return (ctx);
 }
 
-/* wire_eq - same wire-format name, ASCII case ignored */
-
-static int
-wire_eq(const getdns_bindata *a, const getdns_bindata *b)
-{
-	size_t	i;
-	int	x, y;
-
-	if (a->size != b->size)
-		return (0);
-	for (i = 0; i < a->size; i++) {
-		x = a->data[i];
-		y = b->data[i];
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (y >= 'A' && y <= 'Z')
-			y += 'a' - 'A';
-		if (x != y)
-			return (0);
-	}
-	return (1);
-}
-
-/* wire_text - a wire name as "a.b.c." when it is a host name; else -1 */
-
-static int
-wire_text(const getdns_bindata *w, char *out, size_t outlen)
-{
-	size_t	i = 0, o = 0, len, end;
-	unsigned char c;
-
-	while (i < w->size && (len = w->data[i++]) != 0) {
-		if ((end = i + len) > w->size || len > MTASTS_LABEL_MAX)
-			return (-1);
-		for (; i < end; i++) {
-			c = w->data[i];
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-			      || (c >= '0' && c <= '9') || c == '-' || c == '_')
-			    || o + 2 >= outlen)
-				return (-1);
-			out[o++] = (char) c;
-		}
-		out[o++] = '.';
-	}
-	if (o == 0 || o - 1 > MTASTS_DOMAIN_MAX)
-		return (-1);
-	out[o] = 0;
-	return (0);
-}
-
-/* rr_at - i-th RR of class IN with its type and owner */
-
-static int
-rr_at(getdns_list *l, size_t i, getdns_dict **rr, uint32_t *type,
-      getdns_bindata **owner)
-{
-	uint32_t cls;
-
-	return (getdns_list_get_dict(l, i, rr) == GETDNS_RETURN_GOOD
-		&& getdns_dict_get_int(*rr, "type", type) == GETDNS_RETURN_GOOD
-		&& getdns_dict_get_int(*rr, "class", &cls) == GETDNS_RETURN_GOOD
-		&& getdns_dict_get_bindata(*rr, "name", owner) == GETDNS_RETURN_GOOD
-		&& cls == GETDNS_RRCLASS_IN ? 0 : -1);
-}
-
 /* add_txt - one TXT RR's strings joined into the list */
 
 static enum mtasts_status
@@ -185,90 +122,62 @@ add_txt(getdns_dict *rr, struct mtasts_txt_list *l, const char *qname,
 	return (MTASTS_OK);
 }
 
-/* one_query - ask once; OK with records, NONE, or *chase set */
+/* one_query - ask once; OK with records, NONE, or target set to ask next */
 
 static enum mtasts_status
-one_query(getdns_context *ctx, const char *qname, struct mtasts_txt_list *l,
-	  char *target, size_t tlen, int *links, char *why, size_t whylen)
+one_query(getdns_context *ctx, const char *qname, unsigned timeout_ms,
+	  struct mtasts_txt_list *l, char *target, size_t tlen, int *links,
+	  char *why, size_t whylen)
 {
-	getdns_dict *resp = NULL, *reply, *rr;
-	getdns_list *replies, *answer;
-	getdns_bindata *name, *owner, *next;
-	enum mtasts_status st = MTASTS_TEMP;
-	uint32_t rcode, type, status;
-	size_t	n = 0, i;
-	int	shown = (int) strlen(qname) - 1, here = 0;
+	getdns_dict *resp = NULL, *rr;
+	getdns_list *answer;
+	getdns_bindata *end, *owner;
+	struct dns_answer a;
+	enum mtasts_status st;
+	uint32_t type;
+	size_t	n, i, len;
+	int	shown = (int) strlen(qname) - 1;
 
 	target[0] = 0;
+	/* The checks every reply passes are dns_answer.c's, question too. */
 	if (getdns_general_sync(ctx, qname, GETDNS_RRTYPE_TXT, NULL, &resp)
-	    != GETDNS_RETURN_GOOD || resp == NULL) {
-		mtasts_why(why, whylen, "TXT %.*s: lookup failed", shown, qname);
+	    != GETDNS_RETURN_GOOD)
+		resp = NULL;
+	if (mtasts_dns_reply_head(GETDNS_CALLBACK_COMPLETE, resp,
+				  GETDNS_RRTYPE_TXT, qname, timeout_ms, &a,
+				  &answer, &n, &end) != 0) {
+		mtasts_why(why, whylen, "%s", a.why);
+		st = a.status;
 		goto out;
 	}
-	if (getdns_dict_get_list(resp, "replies_tree", &replies)
-	    || getdns_list_get_dict(replies, 0, &reply)
-	    || getdns_dict_get_int(reply, "/header/rcode", &rcode)) {
-		if (getdns_dict_get_int(resp, "status", &status) == GETDNS_RETURN_GOOD
-		    && status == GETDNS_RESPSTATUS_ALL_TIMEOUT)
-			mtasts_why(why, whylen, "TXT %.*s: timeout", shown, qname);
-		else
-			mtasts_why(why, whylen, "TXT %.*s: no reply from any name"
-				   " server", shown, qname);
+	if ((*links += a.links) > MTASTS_DNS_CNAME_MAX) {
+		mtasts_why(why, whylen, "TXT %.*s: CNAME chain longer than %d",
+			   shown, qname, MTASTS_DNS_CNAME_MAX);
+		st = MTASTS_TEMP;
 		goto out;
-	}
-	if (rcode == GETDNS_RCODE_NXDOMAIN) {
-		mtasts_why(why, whylen, "TXT %.*s: NXDOMAIN", shown, qname);
-		st = MTASTS_NONE;
-		goto out;
-	}
-	if (rcode != GETDNS_RCODE_NOERROR) {
-		mtasts_why(why, whylen, "TXT %.*s: %s", shown, qname, rcode == 2 ?
-			   "SERVFAIL" : rcode == 5 ? "REFUSED" : "error reply");
-		goto out;
-	}
-	if (getdns_dict_get_bindata(reply, "/question/qname", &name)) {
-		mtasts_why(why, whylen, "TXT %.*s: reply without question", shown,
-			   qname);
-		goto out;
-	}
-	if (getdns_dict_get_list(reply, "answer", &answer)
-	    || getdns_list_get_length(answer, &n))
-		n = 0;
-	/* Follow the CNAME chain from the question name, bounded. */
-	for (;;) {
-		for (i = 0; i < n; i++)
-			if (rr_at(answer, i, &rr, &type, &owner) == 0
-			    && type == GETDNS_RRTYPE_CNAME && wire_eq(owner, name)
-			    && getdns_dict_get_bindata(rr, "/rdata/cname", &next) == 0)
-				break;
-		if (i == n)
-			break;
-		here++;
-		if (++*links > MTASTS_DNS_CNAME_MAX) {
-			mtasts_why(why, whylen, "TXT %.*s: CNAME chain longer than %d",
-				   shown, qname, MTASTS_DNS_CNAME_MAX);
-			goto out;
-		}
-		name = next;
 	}
 	st = MTASTS_NONE;
 	for (i = 0; i < n; i++) {
-		if (rr_at(answer, i, &rr, &type, &owner) == 0
-		    && type == GETDNS_RRTYPE_TXT && wire_eq(owner, name)
+		if (mtasts_dns_rr(answer, i, &rr, &type, &owner) == 0
+		    && type == GETDNS_RRTYPE_TXT && mtasts_dns_wire_eq(owner, end)
 		    && (st = add_txt(rr, l, qname, why, whylen)) != MTASTS_OK)
 			goto out;
 	}
 	if (l->n > 0) {
 		st = MTASTS_OK;
-	} else if (here > 0 && wire_text(name, target, tlen) == 0) {
+	} else if (a.links > 0
+		   && mtasts_dns_wire_host(end, target, tlen - 1) == 0) {
 		/* The server gave the CNAME only: the caller asks the target. */
-		st = MTASTS_NONE;
+		len = strlen(target);
+		target[len] = '.';
+		target[len + 1] = 0;
 	} else {
 		target[0] = 0;
 		mtasts_why(why, whylen, "TXT %.*s: no TXT records", shown, qname);
 	}
 out:
-	getdns_dict_destroy(resp);
+	if (resp != NULL)
+		getdns_dict_destroy(resp);
 	return (st);
 }
 
@@ -314,8 +223,8 @@ mtasts_dns_txt(const struct mtasts_config *cfg, const char *prefix,
 			break;
 		}
 		(void) getdns_context_set_timeout(ctx, (uint64_t) left);
-		st = one_query(ctx, qname, l, target, sizeof(target), &links,
-			       why, whylen);
+		st = one_query(ctx, qname, timeout_ms, l, target, sizeof(target),
+			       &links, why, whylen);
 		if (st != MTASTS_NONE || target[0] == 0)
 			break;
 		memcpy(qname, target, sizeof(qname));

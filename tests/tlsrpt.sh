@@ -308,6 +308,16 @@ check report-dns-failure "$( [ $rc -eq 75 ] || echo "exit $rc, want 75"
 	grep -q 'lookup failed (retried next run).*SERVFAIL' "$tmp/servfail/err" ||
 		cat "$tmp/servfail/err")"
 zone_good
+# A reply to another question (one with an attacker's rua) is no answer.
+echo "_smtp._tls.fetchfail.test WRONGQ _smtp._tls.evil.test" >>"$tmp/zone"
+echo "_smtp._tls.evil.test TXT v=TLSRPTv1; rua=mailto:reports@evil.test" >>"$tmp/zone"
+config wrongq
+report wrongq --domain fetchfail.test
+rc=$?
+check report-dns-other-question "$( [ $rc -eq 75 ] || echo "exit $rc, want 75"
+	grep -q 'does not answer the question asked' "$tmp/wrongq/err" ||
+		cat "$tmp/wrongq/err" "$tmp/wrongq/out")"
+zone_good
 
 # Oversized: many distinct failures against a small tlsrpt.max_size.
 "$PY" - "$tmp/big.jsonl" <<'EOF'

@@ -12,6 +12,8 @@ DESCRIPTION
         NAME TXT TEXT          one TXT RR (TEXT split into 255-byte strings)
         NAME A ADDRESS
         NAME SERVFAIL          every query for NAME fails
+        NAME WRONGQ OTHER      the answer for OTHER, its question too: a
+                               reply to another question
     Names are absolute, without the final dot, any case. A name not in
     ZONE is NXDOMAIN; a name there without the asked type is NODATA.
     ZONE is re-read per query, so a test can change answers between
@@ -50,6 +52,13 @@ def answer(msg, zone):
     qtype, = struct.unpack("!H", msg[end:end + 2])
     question = msg[12:end + 4]
     rrs = zone.get(name)
+    wrong = [v for t, v in (rrs or []) if t == "WRONGQ"]
+    if wrong:
+        # Same id, but the question (and so the owner, 0xC00C) is OTHER.
+        name = wrong[0].lower()
+        question = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) \
+            + b"\0" + msg[end:end + 4]
+        rrs = zone.get(name)
     rcode = 0
     data = []
     if rrs is None:

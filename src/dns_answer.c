@@ -21,7 +21,7 @@
  * SECURITY
  *	Everything here comes from the network. Names are compared in wire
  *	form without case and converted to text only when they are plain
- *	host names (letters, digits, '-', '_'); counts and sizes are bounded
+ *	host names (src/dns_name.c); counts and sizes are bounded
  *	by limits.h; an over-long or surplus STSv1 record makes the answer
  *	"no valid record" rather than being cut to something that parses.
  *--*/
@@ -44,23 +44,6 @@
 /* RFC 8461 3.1: a record "begins with" this to be an STS record at all. */
 #define STS_PREFIX	"v=STSv1"
 #define STS_PREFIX_LEN	(sizeof(STS_PREFIX) - 1)
-
-/* dns_lower - ASCII lower case, whatever the locale */
-
-static unsigned char
-dns_lower(unsigned char c)
-{
-	return ((c >= 'A' && c <= 'Z') ? (unsigned char) (c - 'A' + 'a') : c);
-}
-
-/* dns_host_char - may c appear in a host name label here? */
-
-static int
-dns_host_char(unsigned char c)
-{
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		|| (c >= '0' && c <= '9') || c == '-' || c == '_');
-}
 
 /* dns_shown - length of an absolute name without its final dot */
 
@@ -110,109 +93,6 @@ mtasts_dns_timeout_why(char *why, size_t whylen, uint16_t rrtype,
 			   timeout_ms);
 }
 
-/* mtasts_dns_name_check - validate a caller's name, build the query name */
-
-enum mtasts_status
-mtasts_dns_name_check(const char *prefix, const char *name, char *out,
-		              size_t outlen, char *why, size_t whylen)
-{
-	char	shown[MTASTS_PEER_TEXT_MAX];
-	size_t	len, i, label = 0;
-	int	n;
-
-	if (name == NULL || *name == 0) {
-		mtasts_why(why, whylen, "empty domain name");
-		return (MTASTS_PERM);
-	}
-	len = strlen(name);
-	(void) mtasts_sanitize(name, len, shown, sizeof(shown));
-	for (i = 0; i < len; i++) {
-		if ((unsigned char) name[i] >= 0x80) {
-			/* IDNs arrive here as A-labels; a U-label is a caller bug. */
-			mtasts_why(why, whylen, "domain name \"%s\" is not ASCII:"
-				   " use its A-label (xn--) form", shown);
-			return (MTASTS_PERM);
-		}
-	}
-	if (name[len - 1] == '.')
-		len--;
-	if (len == 0 || len > MTASTS_DOMAIN_MAX) {
-		mtasts_why(why, whylen, "domain name \"%s\": bad length", shown);
-		return (MTASTS_PERM);
-	}
-	for (i = 0; i < len; i++) {
-		if (name[i] == '.') {
-			if (label == 0)
-				break;
-			label = 0;
-		} else if (!dns_host_char((unsigned char) name[i])
-			   || ++label > MTASTS_LABEL_MAX) {
-			break;
-		}
-	}
-
-	/*
-	 * getdns reads presentation format: a backslash or a stray dot would
-	 * change which name is asked, so only plain host names get through.
-	 */
-	if (i < len || label == 0) {
-		mtasts_why(why, whylen, "domain name \"%s\" is not a host name",
-			   shown);
-		return (MTASTS_PERM);
-	}
-	n = snprintf(out, outlen, "%s%.*s.", prefix, (int) len, name);
-	if (n < 0 || (size_t) n >= outlen
-	    || (size_t) n - 1 > MTASTS_DOMAIN_MAX) {
-		mtasts_why(why, whylen, "domain name \"%s\": too long for %s",
-			   shown, prefix);
-		return (MTASTS_PERM);
-	}
-	return (MTASTS_OK);
-}
-
-/* mtasts_dns_wire_eq - same wire-format name, ASCII case ignored */
-
-int
-mtasts_dns_wire_eq(const getdns_bindata *a, const getdns_bindata *b)
-{
-	size_t	i;
-
-	/* Length octets are < 64, below 'A', so lower-casing leaves them. */
-	if (a->size != b->size)
-		return (0);
-	for (i = 0; i < a->size; i++)
-		if (dns_lower(a->data[i]) != dns_lower(b->data[i]))
-			return (0);
-	return (1);
-}
-
-/* dns_wire_name - absolute host name ("a.b.") to wire form; -1 if not */
-
-static int
-dns_wire_name(const char *name, unsigned char *out, size_t outlen,
-	          size_t *outsize)
-{
-	size_t	o = 0, len;
-	const char *dot;
-
-	/* Names reach here through mtasts_dns_name_check(): plain labels. */
-	while (*name != 0) {
-		dot = strchr(name, '.');
-		len = dot != NULL ? (size_t) (dot - name) : strlen(name);
-		if (len == 0 || len > MTASTS_LABEL_MAX || o + 1 + len + 1 > outlen)
-			return (-1);
-		out[o++] = (unsigned char) len;
-		memcpy(out + o, name, len);
-		o += len;
-		name += len;
-		if (*name == '.')
-			name++;
-	}
-	out[o++] = 0;
-	*outsize = o;
-	return (0);
-}
-
 /* dns_question - the reply's question: 0 ours, -1 missing, 1 another */
 
 static int
@@ -235,44 +115,11 @@ dns_question(getdns_dict *reply, uint16_t rrtype, const char *qname)
 	    || getdns_dict_get_int(reply, "/question/qclass", &qclass)
 	    != GETDNS_RETURN_GOOD)
 		return (-1);
-	if (dns_wire_name(qname, wire, sizeof(wire), &asked.size) != 0)
+	if (mtasts_dns_wire_name(qname, wire, sizeof(wire), &asked.size) != 0)
 		return (1);
 	asked.data = wire;
 	return (qtype == rrtype && qclass == GETDNS_RRCLASS_IN
 		&& mtasts_dns_wire_eq(qwire, &asked) ? 0 : 1);
-}
-
-/* mtasts_dns_wire_host - wire name to lower-case host name; -1 if not one */
-
-int
-mtasts_dns_wire_host(const getdns_bindata *w, char *out, size_t outlen)
-{
-	size_t	i = 0, o = 0, len, end;
-
-	while (i < w->size) {
-		len = w->data[i++];
-		if (len == 0)
-			break;
-		end = i + len;
-		if (len > MTASTS_LABEL_MAX || end > w->size)
-			return (-1);
-		if (o > 0) {
-			if (o + 1 >= outlen)
-				return (-1);
-			out[o++] = '.';
-		}
-		for (; i < end; i++) {
-			if (!dns_host_char(w->data[i]) || o + 1 >= outlen)
-				return (-1);
-			out[o++] = (char) dns_lower(w->data[i]);
-		}
-	}
-	/* Exactly one root label, at the very end; the root alone is no host. */
-	if (i != w->size || w->size == 0 || w->data[w->size - 1] != 0
-	    || o == 0 || o > MTASTS_DOMAIN_MAX)
-		return (-1);
-	out[o] = 0;
-	return (0);
 }
 
 /* mtasts_dns_rr - i-th RR of a section with its type, class and owner */

@@ -27,7 +27,8 @@
  *	wire-name helpers it uses are shared with it: mtasts_dns_rr() (i-th
  *	RR of class IN), mtasts_dns_wire_eq() (same name, case ignored),
  *	mtasts_dns_wire_host() (wire name to a lower-case host name, -1 if
- *	it is none).
+ *	it is none) and mtasts_dns_wire_name() (an absolute host name to
+ *	wire form) live in src/dns_name.c with mtasts_dns_name_check().
  *
  *	mtasts_dns_timeout_why() formats "TYPE NAME: timeout after N s".
  *	mtasts_dns_type_str() names an RR type for reasons.
@@ -95,6 +96,8 @@ int	mtasts_dns_reply_head(getdns_callback_type_t, getdns_dict *resp,
 int	mtasts_dns_rr(getdns_list *section, size_t i, getdns_dict **rr,
 		uint32_t *type, getdns_bindata **owner);
 int	mtasts_dns_wire_eq(const getdns_bindata *, const getdns_bindata *);
+int	mtasts_dns_wire_name(const char *name, unsigned char *out,
+		size_t outlen, size_t *outsize);
 int	mtasts_dns_wire_host(const getdns_bindata *, char *out, size_t outlen);
 void	mtasts_dns_answer_free(struct dns_answer *);
 /* mtasts_dns_servers - set cfg's resolver.servers as ctx's upstreams */

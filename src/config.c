@@ -643,6 +643,28 @@ mtasts_config_parse(const char *text, size_t len, const char *name,
 	return (st);
 }
 
+/* mtasts_config_open - -c FILE, else the default file, else built-in defaults */
+
+enum mtasts_status
+mtasts_config_open(const char *path, struct mtasts_config **out,
+		   char *why, size_t whylen)
+{
+	/*
+	 * Without a path, a missing default file means built-in defaults,
+	 * so the programs work before anything is installed; a path the
+	 * admin named must exist.
+	 */
+	if (path == NULL && access(MTASTS_DEFAULT_CONFIG, F_OK) != 0) {
+		if ((*out = mtasts_config_default()) == NULL) {
+			mtasts_why(why, whylen, "out of memory");
+			return (MTASTS_TEMP);
+		}
+		return (MTASTS_OK);
+	}
+	return (mtasts_config_load(path ? path : MTASTS_DEFAULT_CONFIG, out,
+				   why, whylen));
+}
+
 /* mtasts_config_load - configuration from a file */
 
 enum mtasts_status

@@ -19,6 +19,9 @@
  *	in messages.
  *	mtasts_config_default() returns the built-in defaults (NULL only when
  *	memory runs out).
+ *	mtasts_config_open() is what the programs do with their -c option:
+ *	path when given (it must exist), else MTASTS_DEFAULT_CONFIG when it
+ *	exists, else the built-in defaults. Results as mtasts_config_load().
  *
  *	mtasts_config_domain() returns the override for a normalised domain,
  *	or NULL. The pointer lives as long as the config.
@@ -150,6 +153,8 @@ enum mtasts_status mtasts_config_parse(const char *text, size_t len,
 		const char *name, struct mtasts_config **out,
 		char *why, size_t whylen);
 struct mtasts_config *mtasts_config_default(void);
+enum mtasts_status mtasts_config_open(const char *path,
+		struct mtasts_config **out, char *why, size_t whylen);
 void	mtasts_config_free(struct mtasts_config *);
 const struct mtasts_domain_cfg *mtasts_config_domain(
 		const struct mtasts_config *, const char *domain);

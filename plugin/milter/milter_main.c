@@ -100,17 +100,10 @@ die(int code, const char *what, const char *why)
 static struct mtasts_config *
 load_config(const char *path, char *why, size_t whylen)
 {
-	struct mtasts_config *cfg = NULL;
+	struct mtasts_config *cfg;
 
-	if (path == NULL && access(MTASTS_DEFAULT_CONFIG, F_OK) != 0) {
-		if ((cfg = mtasts_config_default()) == NULL)
-			mtasts_why(why, whylen, "out of memory");
-		return (cfg);
-	}
-	if (mtasts_config_load(path ? path : MTASTS_DEFAULT_CONFIG, &cfg, why,
-			       whylen) != MTASTS_OK)
-		return (NULL);
-	return (cfg);
+	return (mtasts_config_open(path, &cfg, why, whylen) == MTASTS_OK ?
+		cfg : NULL);
 }
 
 /* header_name - milter.header: off, on (the default name) or a name */

@@ -67,24 +67,11 @@ const struct mtasts_config *
 cmd_config(struct cmd_ctx *ctx)
 {
 	char	why[MTASTS_REASON_MAX * 2];
-	const char *path = ctx->config_path;
 
 	if (ctx->cfg)
 		return (ctx->cfg);
-	/*
-	 * Without -c, a missing default file means built-in defaults, so
-	 * the tool works before anything is installed; with -c, the admin
-	 * named a file and a missing one is an error.
-	 */
-	if (path == NULL) {
-		if (access(MTASTS_DEFAULT_CONFIG, F_OK) != 0) {
-			if ((ctx->cfg = mtasts_config_default()) == NULL)
-				fprintf(stderr, "mtasts: out of memory\n");
-			return (ctx->cfg);
-		}
-		path = MTASTS_DEFAULT_CONFIG;
-	}
-	if (mtasts_config_load(path, &ctx->cfg, why, sizeof(why)) != MTASTS_OK) {
+	if (mtasts_config_open(ctx->config_path, &ctx->cfg, why, sizeof(why))
+	    != MTASTS_OK) {
 		fprintf(stderr, "mtasts: %s\n", why);
 		ctx->cfg = NULL;
 	}

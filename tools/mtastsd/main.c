@@ -74,18 +74,10 @@ static size_t gens_alive;
 static struct mtasts_config *
 load_config(char *why, size_t whylen)
 {
-	struct mtasts_config *cfg = NULL;
+	struct mtasts_config *cfg;
 
-	/* As mtasts(1): no -c and no default file means built-in defaults. */
-	if (config_path == NULL && access(MTASTS_DEFAULT_CONFIG, F_OK) != 0) {
-		if ((cfg = mtasts_config_default()) == NULL)
-			mtasts_why(why, whylen, "out of memory");
-		return (cfg);
-	}
-	if (mtasts_config_load(config_path ? config_path : MTASTS_DEFAULT_CONFIG,
-			       &cfg, why, whylen) != MTASTS_OK)
-		return (NULL);
-	return (cfg);
+	return (mtasts_config_open(config_path, &cfg, why, whylen) == MTASTS_OK ?
+		cfg : NULL);
 }
 
 /* gen_free - tear a generation down (no job holds it) */

@@ -96,16 +96,20 @@ mtasts_mxstate_put(struct mtasts_mxstate *m, const char *host, int ok,
 	char	key[MTASTS_DOMAIN_MAX + 1];
 	struct mtasts_cache_entry e;
 	enum mtasts_status st;
-	int	newer;
+	int	skip;
 
 	if (host_key(host, key, sizeof(key), why, whylen) < 0)
 		return (MTASTS_PERM);
 	/* A racing writer may slip in between: the newer one still wins next. */
 	st = mtasts_cache_get(m->cache, key, &e, why, whylen);
 	if (st == MTASTS_OK) {
-		newer = e.last_checked > at;
+		/* Newer than this one, or the same outcome lately: keep it. */
+		skip = e.last_checked > at
+			|| (e.kind == (ok ? MTASTS_CACHE_MX_TLS_OK
+				       : MTASTS_CACHE_MX_TLS_FAIL)
+			    && at - e.last_checked < MTASTS_MXSTATE_RESTAMP);
 		mtasts_cache_entry_free(&e);
-		if (newer)
+		if (skip)
 			return (MTASTS_OK);
 	}
 	memset(&e, 0, sizeof(e));

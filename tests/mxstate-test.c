@@ -105,7 +105,22 @@ main(void)
 	st = mtasts_mxstate_get(m, "mx2.example.com", &r, why, sizeof(why));
 	check("unknown-host-none", st == MTASTS_NONE, why);
 
-	/* mx1 succeeded at 1100; mx3 failed at 2000. */
+	/* The same outcome again soon is not rewritten; later it is. */
+	st = mtasts_mxstate_put(m, "mx1.example.com", 1, 1100 + MTASTS_MXSTATE_RESTAMP - 1,
+				"again", why, sizeof(why));
+	if (st == MTASTS_OK)
+		st = mtasts_mxstate_get(m, "mx1.example.com", &r, why, sizeof(why));
+	(void) snprintf(msg, sizeof(msg), "status %d at %ld", st, (long) r.at);
+	check("same-outcome-soon-not-rewritten", st == MTASTS_OK && r.at == 1100, msg);
+	st = mtasts_mxstate_put(m, "mx1.example.com", 1, 1100 + MTASTS_MXSTATE_RESTAMP,
+				"again", why, sizeof(why));
+	if (st == MTASTS_OK)
+		st = mtasts_mxstate_get(m, "mx1.example.com", &r, why, sizeof(why));
+	(void) snprintf(msg, sizeof(msg), "status %d at %ld", st, (long) r.at);
+	check("same-outcome-later-restamped", st == MTASTS_OK
+	      && r.at == 1100 + MTASTS_MXSTATE_RESTAMP, msg);
+
+	/* mx1 succeeded at 1400; mx3 failed at 2000. */
 	st = mtasts_mxstate_put(m, "mx3.example.com", 0, 2000, "certificate-expired",
 				why, sizeof(why));
 	check("failing-fresh", st == MTASTS_OK
@@ -117,7 +132,7 @@ main(void)
 	check("failing-future", mtasts_mxstate_failing(m, "mx3.example.com", 1999,
 	      why, sizeof(why)) == 0, "a failure after now counted");
 	check("failing-not-after-success", mtasts_mxstate_failing(m, "mx1.example.com",
-	      1101, why, sizeof(why)) == 0, "a success counted as failure");
+	      1401, why, sizeof(why)) == 0, "a success counted as failure");
 	check("failing-unknown-or-no-file", mtasts_mxstate_failing(m, "mx9.example.com",
 	      2001, why, sizeof(why)) == 0 && mtasts_mxstate_failing(NULL,
 	      "mx3.example.com", 2001, why, sizeof(why)) == 0, "nothing known counted");

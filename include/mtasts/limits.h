@@ -287,6 +287,12 @@
  */
 #define MTASTS_MXSTATE_FRESH		3600	/* seconds */
 #define MTASTS_MXSTATE_FILE		"mxstate.lmdb"	/* next to cache.path */
+/*
+ * The same outcome again within this many seconds is not written: every
+ * write is a synced LMDB commit, and Exim records every SMTP session.
+ * Well below MTASTS_MXSTATE_FRESH, so a failure that goes on stays fresh.
+ */
+#define MTASTS_MXSTATE_RESTAMP		300	/* seconds */
 /* Seconds a stop waits for sessions under way before the store closes. */
 #define MTASTS_MILTER_STOP_WAIT		10
 /* ---- [milter] end */

@@ -24,7 +24,9 @@
  *	mtasts_mxstate_put() records host's outcome at time at (ok 1 for
  *	a valid TLS session, 0 for a failure; reason printable, cut to
  *	fit). An outcome older than the one stored is dropped (MTASTS_OK):
- *	logs ingested late must not hide a newer session. Host names are
+ *	logs ingested late must not hide a newer session; so is the same
+ *	outcome again within MTASTS_MXSTATE_RESTAMP seconds (each write is
+ *	a synced commit, and deliveries report every session). Host names are
  *	normalised here (lower case, no final dot); one that is not a host
  *	name is MTASTS_PERM.
  *	mtasts_mxstate_get() fills *out: MTASTS_OK, MTASTS_NONE (nothing
